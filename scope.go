@@ -10,9 +10,9 @@ const scopePrefix = "connector-protimeapi-"
 
 // The scopes that do not belong to a data collection.
 const (
-	ScopeWebhooksRead             = scopePrefix + "webhooks.read"
-	ScopeWebhooksWrite            = scopePrefix + "webhooks.write"
-	ScopeExternalReferencesWrite  = scopePrefix + "external-references.write"
+	ScopeWebhooksRead            = scopePrefix + "webhooks.read"
+	ScopeWebhooksWrite           = scopePrefix + "webhooks.write"
+	ScopeExternalReferencesWrite = scopePrefix + "external-references.write"
 )
 
 // ReadScope returns the scope that allows reading collection.
