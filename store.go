@@ -41,6 +41,24 @@ type Store interface {
 	// DisableWebhook disables an enabled webhook with reason at the given time. It reports
 	// false, and changes nothing, when the webhook was already disabled.
 	DisableWebhook(ctx context.Context, tenantID int64, id string, reason DisabledReason, at time.Time) (bool, error)
+
+	// Write runs fn in one write transaction on the objects of tenantID. When fn returns nil,
+	// the objects it put and deleted and their change-log entries commit together; when it
+	// returns an error, or the commit fails, nothing of it remains.
+	Write(ctx context.Context, tenantID int64, fn func(WriteTx) error) error
+	// Object returns one object of tenantID.
+	Object(ctx context.Context, tenantID int64, collection string, id int64) (*Object, error)
+	// ListObjects returns the objects of tenantID that q selects, in id order.
+	ListObjects(ctx context.Context, tenantID int64, q ObjectQuery) ([]*Object, error)
+	// ObjectByCustomReference returns the object of collection whose custom reference name
+	// has value.
+	ObjectByCustomReference(ctx context.Context, tenantID int64, collection, name, value string) (*Object, error)
+	// SetCustomReferences replaces the custom references of one object.
+	SetCustomReferences(ctx context.Context, tenantID int64, collection string, id int64, refs map[string]string) error
+	ReferenceSource
+	// Changes returns up to limit change-log entries of tenantID after version after, in
+	// version order.
+	Changes(ctx context.Context, tenantID int64, after ChangeVersion, limit int) ([]Change, error)
 }
 
 // Sealer encrypts secrets, such as webhook signing keys, before a store writes them.

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+)
+
+// Config is every setting of shiftwire, with its defaults in defaultConfig.
+type Config struct {
+	Addr          string
+	DBPath        string
+	DatabaseURL   string // may hold a password: never logged
+	MasterKey     string // base64 of 32 bytes: never logged
+	BaseDomain    string
+	DefaultTenant string
+	Dev           bool
+
+	AllowPrivateDestinations  bool
+	AllowInsecureDestinations bool
+
+	WebhookValidity      time.Duration
+	DeliveryTimeout      time.Duration
+	DeliveryConcurrency  int
+	DisableAfter         time.Duration
+	DeliveryLogRetention time.Duration
+	ShutdownTimeout      time.Duration
+	OIDCIssuer           string
+}
+
+func defaultConfig() Config {
+	return Config{
+		Addr:                 "127.0.0.1:8080",
+		DBPath:               "./shiftwire.db",
+		BaseDomain:           "localhost",
+		WebhookValidity:      shiftwire.DefaultWebhookValidity,
+		DeliveryTimeout:      10 * time.Second,
+		DeliveryConcurrency:  8,
+		DisableAfter:         72 * time.Hour,
+		DeliveryLogRetention: 7 * 24 * time.Hour,
+		ShutdownTimeout:      15 * time.Second,
+	}
+}
+
+// registerStoreFlags adds the flags that choose and open the database, shared by every
+// command.
+func (c *Config) registerStoreFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DBPath, "db", c.DBPath, "SQLite database file")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); replaces --db")
+	fs.StringVar(&c.MasterKey, "master-key", c.MasterKey, "base64 of 32 bytes that encrypts signing keys at rest (default with SQLite: generated into <db>.key)")
+}
+
+// registerServeFlags adds the flags of serve.
+func (c *Config) registerServeFlags(fs *flag.FlagSet) {
+	c.registerStoreFlags(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+	fs.StringVar(&c.BaseDomain, "base-domain", c.BaseDomain, "domain under which the first Host label names the tenant")
+	fs.StringVar(&c.DefaultTenant, "default-tenant", c.DefaultTenant, "tenant for hosts outside the base domain (default demo with --dev, none otherwise)")
+	fs.BoolVar(&c.Dev, "dev", c.Dev, "development mode: demo tenant, client and data, http and loopback destinations, readable logs")
+	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", c.AllowPrivateDestinations, "allow loopback and private destination addresses")
+	fs.BoolVar(&c.AllowInsecureDestinations, "allow-insecure-destinations", c.AllowInsecureDestinations, "allow http:// destinations")
+	fs.DurationVar(&c.WebhookValidity, "webhook-validity", c.WebhookValidity, "how long a new webhook lives")
+	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "time a destination has to answer one attempt")
+	fs.IntVar(&c.DeliveryConcurrency, "delivery-concurrency", c.DeliveryConcurrency, "requests in flight at once per webhook")
+	fs.DurationVar(&c.DisableAfter, "disable-after", c.DisableAfter, "disable a webhook whose destination has had no success for this long")
+	fs.DurationVar(&c.DeliveryLogRetention, "delivery-log-retention", c.DeliveryLogRetention, "how long delivery attempts are kept for the debugging endpoints")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests and deliveries in flight")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "also accept access tokens of this OpenID provider")
+}
+
+// Validate checks the settings that serve uses.
+func (c *Config) Validate() error {
+	var problems []string
+	if c.Addr == "" {
+		problems = append(problems, "--addr is empty")
+	}
+	if c.DatabaseURL == "" && c.DBPath == "" {
+		problems = append(problems, "give --db or --database-url")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		problems = append(problems, "--database-url must start with postgres://")
+	}
+	if c.DatabaseURL != "" && c.MasterKey == "" {
+		problems = append(problems, "--master-key is required with --database-url, the same on every instance")
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"--webhook-validity", c.WebhookValidity}, {"--delivery-timeout", c.DeliveryTimeout}, {"--disable-after", c.DisableAfter}, {"--delivery-log-retention", c.DeliveryLogRetention}} {
+		if d.v <= 0 {
+			problems = append(problems, d.name+" must be positive")
+		}
+	}
+	if c.DeliveryConcurrency < 1 || c.DeliveryConcurrency > 1000 {
+		problems = append(problems, "--delivery-concurrency must be from 1 to 1000")
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// applyDev turns on what --dev implies.
+func (c *Config) applyDev() {
+	if !c.Dev {
+		return
+	}
+	c.AllowPrivateDestinations = true
+	c.AllowInsecureDestinations = true
+	if c.DefaultTenant == "" {
+		c.DefaultTenant = devTenant
+	}
+}
+
+// parseFlags parses args into fs, allowing flags after positional arguments, with each
+// flag's SHIFTWIRE_* environment variable as its default. It returns the positional
+// arguments.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) ([]string, error) {
+	fs.SetOutput(stderr)
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "SHIFTWIRE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// stringList is a flag that may be repeated and whose values may hold several
+// space-separated items.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, " ") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, strings.Fields(v)...)
+	return nil
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/auth"
+	"github.com/shiftwire/shiftwire/internal/httpapi"
+	"github.com/shiftwire/shiftwire/internal/masterkey"
+)
+
+// runServe runs the API server until ctx is cancelled, then shuts down gracefully.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.registerServeFlags(fs)
+	positional, err := parseFlags(fs, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", positional)
+	}
+	cfg.applyDev()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg.Dev, stderr)
+
+	store, master, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	issuer := auth.NewIssuer(masterkey.TokenSigningKey(master), time.Now)
+	var external *auth.External
+	if cfg.OIDCIssuer != "" {
+		external = auth.NewExternal(cfg.OIDCIssuer, &http.Client{Timeout: 10 * time.Second}, time.Now)
+	}
+	api := httpapi.New(httpapi.Config{
+		BaseDomain:      cfg.BaseDomain,
+		DefaultTenant:   cfg.DefaultTenant,
+		WebhookValidity: cfg.WebhookValidity,
+		Destinations: shiftwire.DestinationPolicy{
+			AllowInsecure: cfg.AllowInsecureDestinations,
+			AllowPrivate:  cfg.AllowPrivateDestinations,
+		},
+	}, httpapi.Deps{
+		Store:    store,
+		Issuer:   issuer,
+		Verifier: auth.NewVerifier(issuer, external),
+		Logger:   log,
+	})
+
+	if cfg.Dev {
+		if err := setUpDev(ctx, store, log); err != nil {
+			return fmt.Errorf("dev set-up: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().String()
+	log.Info("listening", "addr", addr, "store", storeKind(&cfg), "dev", cfg.Dev)
+	fmt.Fprintf(stdout, "shiftwire listening on http://%s\n", addr)
+	if cfg.Dev {
+		printDevHelp(stdout, addr)
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newLogger logs JSON lines, or readable text in dev mode.
+func newLogger(dev bool, w io.Writer) *slog.Logger {
+	if dev {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func storeKind(cfg *Config) string {
+	if cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}

@@ -1,0 +1,164 @@
+package auth
+
+import (
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// The limits the server applies to failed token requests: 10 failures per minute for one
+// client from one source address. A client that fetches a token every 30 minutes never
+// comes close; a script guessing secrets gets 10 guesses a minute.
+const (
+	DefaultMaxFailures   = 10
+	DefaultFailureWindow = time.Minute
+)
+
+// defaultMaxKeys caps the keys a FailureLimiter remembers, so a flood of requests with
+// random client ids or addresses cannot exhaust memory. At the cap the oldest key is
+// forgotten, which at worst gives an attacker who controls that many addresses a fresh
+// window, never a legitimate client a lock-out.
+const defaultMaxKeys = 100_000
+
+// maxKeyLength bounds the memory of one key; longer keys (a client_id is chosen by the
+// caller) are replaced by their hash.
+const maxKeyLength = 256
+
+// FailureKey returns the key under which the token endpoint counts the failures of clientID
+// from sourceIP.
+func FailureKey(clientID, sourceIP string) string {
+	return clientID + "|" + sourceIP
+}
+
+// FailureLimiter counts failures per key in a fixed window that starts at a key's first
+// failure, and refuses a key that reached the limit until its window ends. It is safe for
+// concurrent use and its memory is bounded.
+//
+// The token endpoint asks Allowed before checking a secret and calls Failed when the check
+// fails: once locked, even the right secret is refused until the window ends, or guessing
+// could simply continue.
+type FailureLimiter struct {
+	max     int
+	window  time.Duration
+	maxKeys int
+	now     func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]*list.Element // values are *failures
+	order   *list.List               // oldest window start first
+}
+
+// failures is the count of one key in the window that started at start.
+type failures struct {
+	key   string
+	start time.Time
+	count int
+}
+
+// NewFailureLimiter returns a limiter allowing maxFailures failures per key within window,
+// reading the time from now (time.Now when nil).
+func NewFailureLimiter(maxFailures int, window time.Duration, now func() time.Time) *FailureLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &FailureLimiter{
+		max:     maxFailures,
+		window:  window,
+		maxKeys: defaultMaxKeys,
+		now:     now,
+		entries: make(map[string]*list.Element),
+		order:   list.New(),
+	}
+}
+
+// Allowed reports whether key may try again now and, when it may not, how long until it
+// may: the value for a Retry-After header, rounded up to whole seconds by the caller.
+func (l *FailureLimiter) Allowed(key string) (ok bool, retryAfter time.Duration) {
+	key = limiterKey(key)
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, found := l.entries[key]
+	if !found {
+		return true, 0
+	}
+	f := e.Value.(*failures)
+	if l.expired(f, now) {
+		l.remove(e)
+		return true, 0
+	}
+	if f.count < l.max {
+		return true, 0
+	}
+	// A clock that went backwards must not lock a key out for longer than one window.
+	return false, min(f.start.Add(l.window).Sub(now), l.window)
+}
+
+// Failed records a failure of key.
+func (l *FailureLimiter) Failed(key string) {
+	key = limiterKey(key)
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.evictExpired(now)
+	if e, found := l.entries[key]; found {
+		f := e.Value.(*failures)
+		if !l.expired(f, now) {
+			f.count++
+			return
+		}
+		f.start, f.count = now, 1
+		l.order.MoveToBack(e)
+		return
+	}
+	l.entries[key] = l.order.PushBack(&failures{key: key, start: now, count: 1})
+	for len(l.entries) > l.maxKeys {
+		l.remove(l.order.Front())
+	}
+}
+
+// Reset forgets the failures of key, after it succeeded: a client that mistyped its secret
+// a few times starts over once it gets it right.
+func (l *FailureLimiter) Reset(key string) {
+	key = limiterKey(key)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, found := l.entries[key]; found {
+		l.remove(e)
+	}
+}
+
+// Len returns the number of keys remembered, for metrics and tests.
+func (l *FailureLimiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.entries)
+}
+
+func (l *FailureLimiter) expired(f *failures, now time.Time) bool {
+	return now.Sub(f.start) >= l.window
+}
+
+// evictExpired drops the keys whose window has ended. The list is ordered by window start,
+// so they are all at its front.
+func (l *FailureLimiter) evictExpired(now time.Time) {
+	for e := l.order.Front(); e != nil && l.expired(e.Value.(*failures), now); e = l.order.Front() {
+		l.remove(e)
+	}
+}
+
+func (l *FailureLimiter) remove(e *list.Element) {
+	delete(l.entries, e.Value.(*failures).key)
+	l.order.Remove(e)
+}
+
+// limiterKey bounds the size of a key.
+func limiterKey(key string) string {
+	if len(key) <= maxKeyLength {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}

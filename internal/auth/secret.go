@@ -1,0 +1,79 @@
+package auth
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// secretCost is the bcrypt cost of client secret hashes: about 50 ms on current hardware,
+// slow enough to make a stolen hash expensive to attack, fast enough for a token endpoint
+// that clients call once every 30 minutes.
+const secretCost = 10
+
+// maxSecretLength is bcrypt's input limit. Longer secrets are refused rather than silently
+// truncated, which would make every secret with the same first 72 bytes valid.
+const maxSecretLength = 72
+
+// NewClientSecret returns a new client secret: 32 random bytes, base64url without padding,
+// so it can be pasted into a form body or a shell without quoting.
+func NewClientSecret() (string, error) {
+	return randomString(32)
+}
+
+// NewClientID returns a new client id: 16 random bytes in hex, for clients created without
+// a chosen id.
+func NewClientID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: reading random bytes: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// HashSecret returns the bcrypt hash of a client secret, the only form in which a secret is
+// stored.
+func HashSecret(secret string) ([]byte, error) {
+	if secret == "" {
+		return nil, errors.New("auth: the client secret is empty")
+	}
+	if len(secret) > maxSecretLength {
+		return nil, fmt.Errorf("auth: the client secret is longer than %d bytes", maxSecretLength)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(secret), secretCost)
+	if err != nil {
+		// bcrypt's errors do not contain the password, but say only what failed.
+		return nil, errors.New("auth: hashing the client secret failed")
+	}
+	return hash, nil
+}
+
+// dummyHash is compared against when there is no client to check, so that an unknown
+// client id costs the same time as a wrong secret and client ids cannot be discovered by
+// timing the token endpoint.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("shiftwire: no such client"), secretCost)
+	if err != nil {
+		panic("auth: cannot compute the dummy secret hash")
+	}
+	return h
+})
+
+// CheckSecret reports whether secret matches hash. The comparison is bcrypt's, which takes
+// the same time whatever the secret. Pass a nil hash for a client that does not exist: the
+// answer is false, after the same work as for a real client.
+func CheckSecret(hash []byte, secret string) bool {
+	if len(hash) == 0 {
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(secret))
+		return false
+	}
+	if secret == "" || len(secret) > maxSecretLength {
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte("x"))
+		return false
+	}
+	return bcrypt.CompareHashAndPassword(hash, []byte(secret)) == nil
+}

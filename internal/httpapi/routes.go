@@ -1,0 +1,31 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/shiftwire/shiftwire"
+)
+
+// apiBase is the connector API's base path.
+const apiBase = "/connector/protimeapi/api/v1/"
+
+// routes is the whole API on one screen.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+
+	// OAuth2 client credentials and OpenID discovery, per tenant.
+	mux.Handle("POST /tenants/{tenant}/connect/token", s.handle(s.token))
+	mux.Handle("GET /tenants/{tenant}/.well-known/openid-configuration", s.handle(s.discovery))
+	mux.Handle("GET /tenants/{tenant}/.well-known/openid-configuration/jwks", s.handle(s.jwks))
+
+	// Webhook management.
+	mux.Handle("POST "+apiBase+"webhooks", s.connector(shiftwire.ScopeWebhooksWrite, s.createWebhook))
+	mux.Handle("GET "+apiBase+"webhooks", s.connector(shiftwire.ScopeWebhooksRead, s.listWebhooks))
+	mux.Handle("GET "+apiBase+"webhooks/{id}", s.connector(shiftwire.ScopeWebhooksRead, s.getWebhook))
+	mux.Handle("DELETE "+apiBase+"webhooks/{id}", s.connector(shiftwire.ScopeWebhooksWrite, s.deleteWebhook))
+
+	// Operations.
+	mux.Handle("GET /healthz", s.handle(s.healthz))
+	mux.Handle("GET /readyz", s.handle(s.readyz))
+	return mux
+}

@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/auth"
+)
+
+// Config holds the settings of the API.
+type Config struct {
+	// BaseDomain is the domain under which the first label of the Host names the tenant:
+	// with "localhost", acme.localhost:8080 is tenant acme.
+	BaseDomain string
+	// DefaultTenant serves requests whose Host is not under BaseDomain; "" answers them 404.
+	DefaultTenant string
+	// Destinations says which destination URLs webhooks may have.
+	Destinations shiftwire.DestinationPolicy
+	// WebhookValidity is how long a new webhook lives.
+	WebhookValidity time.Duration
+	// MaxBodyBytes caps request bodies; MaxBulkBodyBytes caps POST /changes.
+	MaxBodyBytes     int64
+	MaxBulkBodyBytes int64
+}
+
+// Server serves the API. Create it with New.
+type Server struct {
+	cfg      Config
+	store    shiftwire.Store
+	issuer   *auth.Issuer
+	verifier *auth.Verifier
+	limiter  *auth.FailureLimiter
+	log      *slog.Logger
+	now      func() time.Time
+	handler  http.Handler
+
+	tenants sync.Map // name -> *shiftwire.Tenant; tenants never change once created
+}
+
+// Deps are the collaborators of a Server.
+type Deps struct {
+	Store    shiftwire.Store
+	Issuer   *auth.Issuer
+	Verifier *auth.Verifier
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// New returns a Server for cfg.
+func New(cfg Config, deps Deps) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxBulkBodyBytes == 0 {
+		cfg.MaxBulkBodyBytes = 64 << 20
+	}
+	if cfg.WebhookValidity == 0 {
+		cfg.WebhookValidity = shiftwire.DefaultWebhookValidity
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	s := &Server{
+		cfg:      cfg,
+		store:    deps.Store,
+		issuer:   deps.Issuer,
+		verifier: deps.Verifier,
+		limiter:  auth.NewFailureLimiter(10, time.Minute, deps.Now),
+		log:      deps.Logger,
+		now:      deps.Now,
+	}
+	s.handler = s.observe(s.fallback(s.routes()))
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// tenantNamed returns the tenant called name, caching it: tenants are never changed or
+// removed, so a cached tenant stays right.
+func (s *Server) tenantNamed(ctx context.Context, name string) (*shiftwire.Tenant, error) {
+	if t, ok := s.tenants.Load(name); ok {
+		return t.(*shiftwire.Tenant), nil
+	}
+	t, err := s.store.TenantByName(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	s.tenants.Store(name, t)
+	return t, nil
+}

@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/auth"
+)
+
+// oauthError is the RFC 6749 error body of the token endpoint, which OAuth client libraries
+// expect there instead of Protime's API error format.
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+// token serves POST /tenants/{tenant}/connect/token: the client credentials grant.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := s.tenantNamed(r.Context(), r.PathValue("tenant"))
+	if shiftwire.ErrorCodeOf(err) == shiftwire.ENotFound {
+		return shiftwire.NotFound("tenant %q not found", r.PathValue("tenant"))
+	} else if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	limitBody(w, r, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "the body must be application/x-www-form-urlencoded"})
+		return nil
+	}
+	clientID, secret, basic := r.BasicAuth()
+	if !basic {
+		clientID, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if grant := r.PostForm.Get("grant_type"); grant != "client_credentials" {
+		writeJSON(w, http.StatusBadRequest, oauthError{"unsupported_grant_type", "only grant_type=client_credentials is supported"})
+		return nil
+	}
+	if clientID == "" || secret == "" {
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "client_id and client_secret are required"})
+		return nil
+	}
+	infoOf(r.Context()).tenant = tenant.Name
+	infoOf(r.Context()).clientID = clientID
+
+	// Failed attempts are limited per client and source address, so guessing secrets is slow
+	// and one noisy address cannot lock a client out for everybody.
+	source, _, _ := net.SplitHostPort(r.RemoteAddr)
+	limitKey := tenant.Name + "|" + clientID + "|" + source
+	if ok, retryAfter := s.limiter.Allowed(limitKey); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds()+0.999)))
+		return shiftwire.Errorf(shiftwire.ETooManyRequests, "too many failed token requests; retry later")
+	}
+	client, err := s.store.Client(r.Context(), tenant.ID, clientID)
+	if err != nil && shiftwire.ErrorCodeOf(err) != shiftwire.ENotFound {
+		return err
+	}
+	if client == nil || !auth.CheckSecret(client.SecretHash, secret) {
+		s.limiter.Failed(limitKey)
+		if basic {
+			w.Header().Set("WWW-Authenticate", `Basic realm="shiftwire"`)
+		}
+		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "unknown client or wrong secret"})
+		return nil
+	}
+	scopes := client.Scopes
+	if requested := strings.Fields(r.PostForm.Get("scope")); len(requested) > 0 {
+		for _, sc := range requested {
+			if !slices.Contains(client.Scopes, sc) {
+				writeJSON(w, http.StatusBadRequest, oauthError{"invalid_scope", "the client may not request " + sc})
+				return nil
+			}
+		}
+		scopes = slices.Compact(slices.Sorted(slices.Values(requested)))
+	}
+	token, expiresIn, err := s.issuer.Issue(issuerURL(r, tenant.Name), tenant.Name, client.ID, scopes)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+		TokenType   string `json:"token_type"`
+		Scope       string `json:"scope"`
+	}{token, expiresIn, "Bearer", strings.Join(scopes, " ")})
+	return nil
+}
+
+// discovery serves the OpenID configuration of a tenant.
+func (s *Server) discovery(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := s.tenantNamed(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		return err
+	}
+	iss := issuerURL(r, tenant.Name)
+	doc := auth.DiscoveryDocument(iss, iss+"/.well-known/openid-configuration/jwks", iss+"/connect/token", shiftwire.AllScopes())
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(doc)
+	return nil
+}
+
+// jwks serves the public keys that verify the tenant's access tokens.
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.tenantNamed(r.Context(), r.PathValue("tenant")); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(s.issuer.JWKS())
+	return nil
+}
+
+// issuerURL is the tenant's token issuer as seen by the caller: the scheme and host the
+// request came on, then /tenants/{name}.
+func issuerURL(r *http.Request, tenant string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/tenants/" + tenant
+}

@@ -1,0 +1,7 @@
+// Package sqlite is the Store on an embedded SQLite database: one file, WAL mode, the pure-Go
+// modernc.org/sqlite driver, so the binary needs no cgo.
+//
+// SQLite allows one writer at a time, so the store keeps two pools: a single connection for
+// writes, whose transactions start with BEGIN IMMEDIATE and so never fail on a lock upgrade,
+// and a pool of readers that WAL lets run beside it.
+package sqlite

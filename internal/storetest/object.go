@@ -1,0 +1,284 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/shiftwire/shiftwire"
+)
+
+func clocking(id, person int64, date string) *shiftwire.Object {
+	return &shiftwire.Object{
+		Collection: shiftwire.Clockings, ID: id, PersonID: person, Date: date, Kind: "InOut",
+		Data: json.RawMessage(fmt.Sprintf(`{"id":%d,"person":{"id":%d},"date":%q,"kind":"InOut"}`, id, person, date)),
+	}
+}
+
+func put(t *testing.T, s shiftwire.Store, tenantID int64, objects ...*shiftwire.Object) {
+	t.Helper()
+	err := s.Write(context.Background(), tenantID, func(tx shiftwire.WriteTx) error {
+		for _, o := range objects {
+			if err := tx.Put(context.Background(), o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+}
+
+func testObjectRoundTrip(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	c := clocking(7, 3, "2024-01-02")
+	put(t, s, tn.ID, c)
+	if c.Version == 0 {
+		t.Fatal("Put did not set the version")
+	}
+	got, err := s.Object(ctx, tn.ID, shiftwire.Clockings, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != c.Version || got.PersonID != 3 || got.Date != "2024-01-02" || got.Kind != "InOut" || string(got.Data) != string(c.Data) {
+		t.Fatalf("Object = %+v, want %+v", got, c)
+	}
+	// A second Put replaces the object and takes a new version.
+	c2 := clocking(7, 4, "2024-01-03")
+	put(t, s, tn.ID, c2)
+	got, _ = s.Object(ctx, tn.ID, shiftwire.Clockings, 7)
+	if got.Version <= c.Version || got.PersonID != 4 {
+		t.Fatalf("replaced Object = %+v", got)
+	}
+	_, err = s.Object(ctx, tn.ID, shiftwire.Contracts, 7)
+	wantCode(t, err, shiftwire.ENotFound)
+}
+
+func testObjectDelete(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	put(t, s, tn.ID, clocking(1, 1, "2024-01-01"))
+	if err := s.SetCustomReferences(ctx, tn.ID, shiftwire.Clockings, 1, map[string]string{"HR": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	var v shiftwire.ChangeVersion
+	err := s.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) (err error) {
+		v, err = tx.Delete(ctx, shiftwire.Clockings, 1)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Object(ctx, tn.ID, shiftwire.Clockings, 1)
+	wantCode(t, err, shiftwire.ENotFound)
+	changes, err := s.Changes(ctx, tn.ID, 0, 10)
+	if err != nil || len(changes) != 2 {
+		t.Fatalf("Changes = %v, %v", changes, err)
+	}
+	del := changes[1]
+	if del.Version != v || del.Type != shiftwire.Delete || del.ObjectID != 1 || del.Data != nil {
+		t.Fatalf("delete change = %+v", del)
+	}
+	refs, _ := s.CustomReferences(ctx, tn.ID, shiftwire.Clockings, []int64{1})
+	if len(refs) != 0 {
+		t.Fatalf("custom references survive the object: %v", refs)
+	}
+	err = s.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) error {
+		_, err := tx.Delete(ctx, shiftwire.Clockings, 1)
+		return err
+	})
+	wantCode(t, err, shiftwire.ENotFound)
+}
+
+func testObjectList(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "beta")
+	var objs []*shiftwire.Object
+	for i := int64(1); i <= 30; i++ {
+		objs = append(objs, clocking(i, i%3+1, fmt.Sprintf("2024-01-%02d", i)))
+	}
+	objs[4].Kind = "Reason"
+	put(t, s, tn.ID, objs...)
+	put(t, s, other.ID, clocking(100, 1, "2024-01-05"))
+
+	ids := func(q shiftwire.ObjectQuery) []int64 {
+		t.Helper()
+		q.Collection = shiftwire.Clockings
+		list, err := s.ListObjects(ctx, tn.ID, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, o := range list {
+			out = append(out, o.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		q    shiftwire.ObjectQuery
+		want []int64
+	}{
+		{"date range", shiftwire.ObjectQuery{DateFrom: "2024-01-03", DateTo: "2024-01-06"}, []int64{3, 4, 5, 6}},
+		{"person", shiftwire.ObjectQuery{DateFrom: "2024-01-01", DateTo: "2024-01-09", PersonIDs: []int64{1}}, []int64{3, 6, 9}},
+		{"persons", shiftwire.ObjectQuery{DateTo: "2024-01-06", PersonIDs: []int64{1, 2}}, []int64{1, 3, 4, 6}},
+		{"kind", shiftwire.ObjectQuery{Kinds: []string{"Reason"}}, []int64{5}},
+		{"page", shiftwire.ObjectQuery{AfterID: 10, Limit: 3}, []int64{11, 12, 13}},
+	}
+	for _, tt := range tests {
+		if got := ids(tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: ids = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	found, err := s.Objects(ctx, tn.ID, shiftwire.Clockings, []int64{2, 100, 29})
+	if err != nil || len(found) != 2 {
+		t.Fatalf("Objects = %d objects, %v; want 2 (100 is another tenant's)", len(found), err)
+	}
+}
+
+func testWriteRollback(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	put(t, s, tn.ID, clocking(1, 1, "2024-01-01"))
+	boom := errors.New("boom")
+	err := s.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) error {
+		if err := tx.Put(ctx, clocking(2, 1, "2024-01-02")); err != nil {
+			return err
+		}
+		if _, err := tx.Delete(ctx, shiftwire.Clockings, 1); err != nil {
+			return err
+		}
+		return boom // a failure half-way through
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write = %v, want boom", err)
+	}
+	changes, _ := s.Changes(ctx, tn.ID, 0, 10)
+	if len(changes) != 1 {
+		t.Fatalf("a rolled-back write left %d changes, want 1", len(changes)-1)
+	}
+	if _, err := s.Object(ctx, tn.ID, shiftwire.Clockings, 2); shiftwire.ErrorCodeOf(err) != shiftwire.ENotFound {
+		t.Fatalf("a rolled-back insert is visible: %v", err)
+	}
+	if _, err := s.Object(ctx, tn.ID, shiftwire.Clockings, 1); err != nil {
+		t.Fatalf("a rolled-back delete removed the object: %v", err)
+	}
+	// The next write continues right after the last committed version.
+	c := clocking(3, 1, "2024-01-03")
+	put(t, s, tn.ID, c)
+	if c.Version != changes[0].Version+1 {
+		t.Fatalf("version after rollback = %d, want %d", c.Version, changes[0].Version+1)
+	}
+}
+
+func testNextID(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	put(t, s, tn.ID, clocking(41, 1, "2024-01-01"))
+	var got []int64
+	err := s.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) error {
+		for range 2 {
+			id, err := tx.NextID(ctx, shiftwire.Clockings)
+			if err != nil {
+				return err
+			}
+			got = append(got, id)
+			if err := tx.Put(ctx, clocking(id, 1, "2024-01-01")); err != nil {
+				return err
+			}
+		}
+		id, err := tx.NextID(ctx, shiftwire.Contracts)
+		got = append(got, id)
+		return err
+	})
+	if err != nil || !slices.Equal(got, []int64{42, 43, 1}) {
+		t.Fatalf("NextID = %v, %v; want [42 43 1]", got, err)
+	}
+}
+
+// testConcurrentVersions writes from many goroutines at once and checks that versions are
+// unique, strictly increasing in commit order, and that their strings sort the same way.
+func testConcurrentVersions(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := int64(w*each + i + 1)
+				err := s.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) error {
+					if err := tx.Put(ctx, clocking(id, 1, "2024-01-01")); err != nil {
+						return err
+					}
+					// A second collection in the same transaction shares the counter.
+					return tx.Put(ctx, &shiftwire.Object{Collection: shiftwire.People, ID: id, Data: json.RawMessage(`{"id":1}`)})
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	changes, err := s.Changes(ctx, tn.ID, 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 2*writers*each {
+		t.Fatalf("%d changes, want %d", len(changes), 2*writers*each)
+	}
+	for i := 1; i < len(changes); i++ {
+		a, b := changes[i-1], changes[i]
+		if b.Version != a.Version+1 || a.Version.String() >= b.Version.String() {
+			t.Fatalf("changes %d and %d: versions %s then %s", i-1, i, a.Version, b.Version)
+		}
+		if !b.CommittedAt.After(a.CommittedAt) && !b.CommittedAt.Equal(a.CommittedAt) {
+			t.Fatalf("version %s committed before %s", b.Version, a.Version)
+		}
+	}
+	// Each transaction's two changes are adjacent: no other writer took a version between.
+	for i := 0; i < len(changes); i += 2 {
+		if changes[i].Collection != shiftwire.Clockings || changes[i+1].ObjectID != changes[i].ObjectID {
+			t.Fatalf("transaction split at version %s", changes[i].Version)
+		}
+	}
+}
+
+func testCustomReferences(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	put(t, s, tn.ID, &shiftwire.Object{Collection: shiftwire.People, ID: 5, Data: json.RawMessage(`{"id":5}`)})
+	if err := s.SetCustomReferences(ctx, tn.ID, shiftwire.People, 5, map[string]string{"HRMID": "A-1", "PAYROLL": "P9"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCustomReferences(ctx, tn.ID, shiftwire.People, 5, map[string]string{"HRMID": "A-2"}); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := s.CustomReferences(ctx, tn.ID, shiftwire.People, []int64{5, 6})
+	if err != nil || len(refs) != 1 || len(refs[5]) != 1 || refs[5]["HRMID"] != "A-2" {
+		t.Fatalf("CustomReferences = %v, %v", refs, err)
+	}
+	o, err := s.ObjectByCustomReference(ctx, tn.ID, shiftwire.People, "HRMID", "A-2")
+	if err != nil || o.ID != 5 {
+		t.Fatalf("ObjectByCustomReference = %v, %v", o, err)
+	}
+	_, err = s.ObjectByCustomReference(ctx, tn.ID, shiftwire.People, "HRMID", "A-1")
+	wantCode(t, err, shiftwire.ENotFound)
+	wantCode(t, s.SetCustomReferences(ctx, tn.ID, shiftwire.People, 99, map[string]string{"X": "y"}), shiftwire.ENotFound)
+}
