@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -349,5 +350,66 @@ func FuzzValidateDestination(f *testing.F) {
 		if a, err := netip.ParseAddr(host); err == nil && !shiftwire.IsPublicAddr(a) {
 			t.Fatalf("accepted non-public address in %q", raw)
 		}
+		if a, ok := parseInetAton(host); ok && !shiftwire.IsPublicAddr(a) {
+			t.Fatalf("accepted %q, which inet_aton reads as %s", raw, a)
+		}
 	})
+}
+
+// parseInetAton parses IPv4 the lenient way of the C library's inet_aton, which getaddrinfo
+// applies to host names: one to four parts, each decimal, octal (leading 0) or hex (0x),
+// the last filling the remaining bytes. ValidateDestination must not let such a name through
+// to a resolver that would read it as a private address.
+func parseInetAton(s string) (netip.Addr, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var vals []uint64
+	for _, p := range parts {
+		base := 10
+		switch {
+		case len(p) > 1 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, p = 16, p[2:]
+			if p == "" {
+				p = "0"
+			}
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		v, err := strconv.ParseUint(p, base, 32)
+		if err != nil || p == "" || p[0] == '+' {
+			return netip.Addr{}, false
+		}
+		vals = append(vals, v)
+	}
+	var n uint64
+	for i, v := range vals[:len(vals)-1] {
+		if v > 255 {
+			return netip.Addr{}, false
+		}
+		n |= v << (24 - 8*i)
+	}
+	last := vals[len(vals)-1]
+	if last >= 1<<(8*(5-len(vals))) {
+		return netip.Addr{}, false
+	}
+	n |= last
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
+}
+
+func TestParseInetAton(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.1": "127.0.0.1", "2130706433": "127.0.0.1", "0x7f.1": "127.0.0.1",
+		"0177.0.0.1": "127.0.0.1", "10.0.258": "10.0.1.2", "1.2.3.4": "1.2.3.4",
+	} {
+		if a, ok := parseInetAton(in); !ok || a.String() != want {
+			t.Errorf("parseInetAton(%q) = %v, %v; want %s", in, a, ok, want)
+		}
+	}
+	for _, in := range []string{"example.com", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "", "08", "1..2"} {
+		if a, ok := parseInetAton(in); ok {
+			t.Errorf("parseInetAton(%q) = %v, want no address", in, a)
+		}
+	}
 }

@@ -59,6 +59,38 @@ type Store interface {
 	// Changes returns up to limit change-log entries of tenantID after version after, in
 	// version order.
 	Changes(ctx context.Context, tenantID int64, after ChangeVersion, limit int) ([]Change, error)
+
+	// ClaimDeliveries leases the due deliveries q picks. Every committed change becomes one
+	// queued delivery per enabled webhook of its collection created before it, in the
+	// transaction that commits the change.
+	ClaimDeliveries(ctx context.Context, q ClaimQuery) ([]*Delivery, error)
+	// CompleteDeliveries writes back the outcome of attempts: it records each attempt,
+	// removes or reschedules its deliveries, tracks the webhook's failures and disables it
+	// when asked, in one transaction.
+	CompleteDeliveries(ctx context.Context, completions []Completion) error
+	// ReleaseLeases makes the given claimed deliveries due again at once; no id releases
+	// every lease, for a single instance starting up after a crash.
+	ReleaseLeases(ctx context.Context, ids []int64) error
+	// ExpireWebhooks disables, as Expired, every enabled webhook whose validUntil is not
+	// after now, empties their queues, and returns how many it disabled.
+	ExpireWebhooks(ctx context.Context, now time.Time) (int, error)
+	// WebhookByID returns a webhook of any tenant: the delivery engine works across tenants.
+	WebhookByID(ctx context.Context, id string) (*Webhook, error)
+	// Attempts returns up to limit attempts of one webhook, newest first, older than
+	// beforeID when it is not "".
+	Attempts(ctx context.Context, tenantID int64, webhookID, beforeID string, limit int) ([]*Attempt, error)
+	// Attempt returns one attempt of one webhook, with the request and response it recorded.
+	Attempt(ctx context.Context, tenantID int64, webhookID, id string) (*Attempt, error)
+	// Prune deletes up to limit attempts recorded before, and change-log entries committed
+	// before that no delivery needs any more, and returns how many rows it deleted.
+	Prune(ctx context.Context, before time.Time, limit int) (int, error)
+	// Backlog counts the delivery queue by state at now.
+	Backlog(ctx context.Context, now time.Time) (BacklogCounts, error)
+	// WebhookCounts counts the webhooks of all tenants by status.
+	WebhookCounts(ctx context.Context) (map[WebhookStatus]int64, error)
+	// Notify receives a value after commits that queued deliveries, so the engine wakes at
+	// once instead of waiting for its next poll. It is shared: one consumer per store.
+	Notify() <-chan struct{}
 }
 
 // Sealer encrypts secrets, such as webhook signing keys, before a store writes them.

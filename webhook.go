@@ -51,6 +51,9 @@ type Webhook struct {
 	// CreatedAfter is the tenant's last change version when the webhook was created: the
 	// webhook receives exactly the changes with a greater version.
 	CreatedAfter ChangeVersion
+	// FailingSince is the first failed attempt since the last success; zero while the
+	// destination succeeds. A webhook failing for --disable-after is disabled.
+	FailingSince time.Time
 }
 
 // Enabled reports whether the webhook may still send.

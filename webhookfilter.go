@@ -105,11 +105,12 @@ func webhookCondition(c *FilterCondition) (func(*Webhook) bool, error) {
 		return filterError(quote(c.String()) + ": " + fmt.Sprintf(format, args...))
 	}
 	var field func(*Webhook) string
+	var example string
 	switch c.Field {
 	case webhookFieldStatus:
-		field = func(w *Webhook) string { return string(w.Status) }
+		field, example = func(w *Webhook) string { return string(w.Status) }, "'Enabled'"
 	case webhookFieldCollection, webhookFieldCollectionJSON:
-		field = func(w *Webhook) string { return w.Collection }
+		field, example = func(w *Webhook) string { return w.Collection }, "'clockings'"
 	default:
 		return nil, fail("unknown field %s; the fields are status and collection-name", quote(c.Field))
 	}
@@ -125,7 +126,7 @@ func webhookCondition(c *FilterCondition) (func(*Webhook) bool, error) {
 	values := make([]string, 0, len(c.Values))
 	for _, v := range c.Values {
 		if v.Kind != FilterString {
-			return nil, fail("%s is not a string; %s takes quoted values such as 'Enabled'", v, c.Field)
+			return nil, fail("%s is not a string; %s takes quoted values such as %s", v, c.Field, example)
 		}
 		if c.Field == webhookFieldStatus {
 			possible, known := webhookStatuses[v.Str]

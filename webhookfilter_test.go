@@ -75,7 +75,8 @@ func TestParseWebhookFilterErrors(t *testing.T) {
 		{`collection-name le 'x'`, `"collection-name le 'x'": the operator le is not supported on collection-name; use eq or in`},
 		{`status eq 1`, `"status eq 1": 1 is not a string; status takes quoted values such as 'Enabled'`},
 		{`status eq true`, `"status eq true": true is not a string; status takes quoted values such as 'Enabled'`},
-		{`collection-name in ('clockings',2)`, `"collection-name in ('clockings',2)": 2 is not a string; collection-name takes quoted values such as 'Enabled'`},
+		{`collection-name in ('clockings',2)`, `"collection-name in ('clockings',2)": 2 is not a string; collection-name takes quoted values such as 'clockings'`},
+		{`collectionName eq false`, `"collectionName eq false": false is not a string; collectionName takes quoted values such as 'clockings'`},
 		{`status in circle('Enabled')`, `"status in circle('Enabled')": named lists such as circle(...) are not supported on status; use a plain list such as ('a','b')`},
 		{
 			`status eq 'Enabled' and (collection-name eq 'x' or kind eq 'y')`,

@@ -66,3 +66,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
 }
+
+// version is the release, set at build time with -ldflags "-X main.version=1.2.3".
+var version = "dev"

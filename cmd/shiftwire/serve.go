@@ -13,8 +13,10 @@ import (
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/auth"
+	"github.com/shiftwire/shiftwire/internal/delivery"
 	"github.com/shiftwire/shiftwire/internal/httpapi"
 	"github.com/shiftwire/shiftwire/internal/masterkey"
+	"github.com/shiftwire/shiftwire/internal/metrics"
 )
 
 // runServe runs the API server until ctx is cancelled, then shuts down gracefully.
@@ -41,6 +43,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
+	m := metrics.New(store)
+	engine := delivery.New(delivery.Config{
+		Concurrency:    cfg.DeliveryConcurrency,
+		Timeout:        cfg.DeliveryTimeout,
+		DisableAfter:   cfg.DisableAfter,
+		Retention:      cfg.DeliveryLogRetention,
+		AllowPrivate:   cfg.AllowPrivateDestinations,
+		SingleInstance: cfg.DatabaseURL == "",
+		UserAgent:      "Shiftwire/" + version,
+	}, delivery.Deps{
+		Store:         store,
+		AddReferences: shiftwire.AddExternalReferences,
+		Observer:      m,
+		Logger:        log,
+	})
+
 	issuer := auth.NewIssuer(masterkey.TokenSigningKey(master), time.Now)
 	var external *auth.External
 	if cfg.OIDCIssuer != "" {
@@ -55,7 +73,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			AllowPrivate:  cfg.AllowPrivateDestinations,
 		},
 	}, httpapi.Deps{
-		Store:    store,
+		Store:    metrics.CountChanges(store, m),
+		Metrics:  m.Handler(),
 		Issuer:   issuer,
 		Verifier: auth.NewVerifier(issuer, external),
 		Logger:   log,
@@ -86,18 +105,36 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		printDevHelp(stdout, addr)
 	}
 
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- engine.Run(engineCtx) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:
 		return err
+	case err := <-engineDone:
+		return fmt.Errorf("delivery engine: %w", err)
 	case <-ctx.Done():
 	}
+
+	// Stop taking requests, then stop claiming deliveries and let the attempts in flight
+	// finish and be recorded; both bounded by the shutdown timeout.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		log.Warn("requests still in flight at shutdown", "err", err)
+	}
+	stopEngine()
+	select {
+	case err := <-engineDone:
+		if err != nil {
+			return err
+		}
+	case <-shutdownCtx.Done():
+		log.Warn("deliveries still in flight at shutdown; they will be retried")
 	}
 	log.Info("stopped")
 	return nil

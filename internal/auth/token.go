@@ -321,6 +321,7 @@ type TokenError struct {
 	Description string
 }
 
+// Error returns the code and description, the form a log line wants.
 func (e *TokenError) Error() string {
 	if e.Description == "" {
 		return e.Code

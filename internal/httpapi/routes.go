@@ -23,9 +23,15 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET "+apiBase+"webhooks", s.connector(shiftwire.ScopeWebhooksRead, s.listWebhooks))
 	mux.Handle("GET "+apiBase+"webhooks/{id}", s.connector(shiftwire.ScopeWebhooksRead, s.getWebhook))
 	mux.Handle("DELETE "+apiBase+"webhooks/{id}", s.connector(shiftwire.ScopeWebhooksWrite, s.deleteWebhook))
+	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries", s.connector(shiftwire.ScopeWebhooksRead, s.listDeliveries))
+	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries/{deliveryId}", s.connector(shiftwire.ScopeWebhooksRead, s.getDelivery))
+	s.collectionRoutes(mux)
 
 	// Operations.
 	mux.Handle("GET /healthz", s.handle(s.healthz))
 	mux.Handle("GET /readyz", s.handle(s.readyz))
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics)
+	}
 	return mux
 }

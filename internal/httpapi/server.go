@@ -37,6 +37,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	handler  http.Handler
+	metrics  http.Handler
 
 	tenants sync.Map // name -> *shiftwire.Tenant; tenants never change once created
 }
@@ -48,6 +49,8 @@ type Deps struct {
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Metrics serves GET /metrics; nil leaves the route out.
+	Metrics http.Handler
 }
 
 // New returns a Server for cfg.
@@ -72,6 +75,7 @@ func New(cfg Config, deps Deps) *Server {
 		limiter:  auth.NewFailureLimiter(10, time.Minute, deps.Now),
 		log:      deps.Logger,
 		now:      deps.Now,
+		metrics:  deps.Metrics,
 	}
 	s.handler = s.observe(s.fallback(s.routes()))
 	return s

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/auth"
 )
 
 // tenantName returns the tenant a request is for: the first label of its Host when the host
@@ -55,6 +56,12 @@ func callerOf(ctx context.Context) caller {
 // tenant, User-Agent, token, then the route's fixed scope. Scopes that depend on the body
 // are checked by the handler after it validated the body.
 func (s *Server) connector(scope string, h handlerFunc) http.Handler {
+	return s.connectorLimited(scope, s.cfg.MaxBodyBytes, h)
+}
+
+// connectorLimited is connector with its own cap on the request body, for routes such as
+// POST /changes that take far more than one object.
+func (s *Server) connectorLimited(scope string, maxBody int64, h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		tenant, err := s.resolveTenant(r)
 		if err != nil {
@@ -75,7 +82,7 @@ func (s *Server) connector(scope string, h handlerFunc) http.Handler {
 				return err
 			}
 		}
-		limitBody(w, r, s.cfg.MaxBodyBytes)
+		limitBody(w, r, maxBody)
 		ctx := context.WithValue(r.Context(), callerKey{}, caller{tenant: tenant, principal: principal})
 		return h(w, r.WithContext(ctx))
 	})
@@ -83,14 +90,11 @@ func (s *Server) connector(scope string, h handlerFunc) http.Handler {
 
 // authenticate verifies the bearer token of r for tenant.
 func (s *Server) authenticate(r *http.Request, tenant *shiftwire.Tenant) (*shiftwire.Principal, error) {
-	header := r.Header.Get("Authorization")
-	if header == "" {
-		return nil, &shiftwire.AuthError{}
-	}
-	scheme, token, ok := strings.Cut(header, " ")
-	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return nil, &shiftwire.AuthError{Reason: shiftwire.AuthInvalidToken, Description: "the Authorization header must be: Bearer <access token>"}
+	// Another scheme, such as Basic, counts as no token (RFC 6750 section 3.1): the
+	// answer is a bare Bearer challenge that tells the client which scheme to use.
+	token, err := auth.BearerToken(r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, err
 	}
 	claims, err := s.verifier.Verify(r.Context(), token, tenant.Name)
 	if err != nil {

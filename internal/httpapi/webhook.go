@@ -91,9 +91,12 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now := s.now().UTC().Truncate(time.Second)
+	// The id takes the time to the millisecond, so that webhooks created within one second
+	// still list in creation order; the stored times need only whole seconds.
+	created := s.now()
+	now := created.UTC().Truncate(time.Second)
 	hook := &shiftwire.Webhook{
-		ID:                 shiftwire.NewID(now),
+		ID:                 shiftwire.NewID(created),
 		TenantID:           c.tenant.ID,
 		ClientID:           c.principal.ClientID,
 		DestinationURL:     dest,
@@ -178,7 +181,12 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r.Context())
 	id := r.PathValue("id")
-	if _, err := s.store.Webhook(r.Context(), c.tenant.ID, id); err != nil {
+	hook, err := s.store.Webhook(r.Context(), c.tenant.ID, id)
+	if err != nil {
+		return err
+	}
+	// Like creating it, deleting a webhook needs the right to read its collection.
+	if err := c.principal.RequireScope(shiftwire.ReadScope(hook.Collection)); err != nil {
 		return err
 	}
 	disabled, err := s.store.DisableWebhook(r.Context(), c.tenant.ID, id, shiftwire.DisabledDeleted, s.now())

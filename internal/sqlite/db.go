@@ -28,6 +28,7 @@ type DB struct {
 	read   *sql.DB
 	sealer shiftwire.Sealer
 	now    func() time.Time
+	notify chan struct{}
 }
 
 var _ shiftwire.Store = (*DB)(nil)
@@ -60,13 +61,27 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
-	db := &DB{write: write, read: read, sealer: sealer, now: time.Now}
+	db := &DB{write: write, read: read, sealer: sealer, now: time.Now, notify: make(chan struct{}, 1)}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
+
+// Notify receives a value after commits that queued deliveries.
+func (db *DB) Notify() <-chan struct{} { return db.notify }
+
+// wake signals Notify without blocking: one pending signal is enough to wake the engine.
+func (db *DB) wake() {
+	select {
+	case db.notify <- struct{}{}:
+	default:
+	}
+}
+
+// SetClock makes the store read time from now, for tests that move time by hand.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
 // Close closes both pools.
 func (db *DB) Close() error {

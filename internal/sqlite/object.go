@@ -36,7 +36,25 @@ func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.Write
 	if _, err := tx.ExecContext(ctx, `UPDATE tenants SET last_version = ? WHERE id = ?`, w.last, tenantID); err != nil {
 		return err
 	}
-	return tx.Commit()
+	// Fan-out: every change becomes a queued delivery for each enabled, unexpired webhook of
+	// its collection that existed before it, in this same transaction, so a change is queued
+	// exactly when it commits.
+	res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (webhook_id, tenant_id, version, object_id, next_attempt_at)
+		SELECT w.id, c.tenant_id, c.version, c.object_id, c.committed_at
+		FROM changes c JOIN webhooks w ON w.tenant_id = c.tenant_id AND w.collection = c.collection
+		WHERE c.tenant_id = ? AND c.version > ? AND c.version <= ?
+			AND w.status = 'Enabled' AND w.valid_until > c.committed_at AND w.created_after < c.version`,
+		tenantID, start, w.last)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		db.wake()
+	}
+	return nil
 }
 
 // writeTx is the WriteTx of one Write call.

@@ -11,7 +11,7 @@ import (
 )
 
 const webhookColumns = `id, tenant_id, client_id, destination_url, collection, external_references, batch_size,
-	key_sealed, status, disabled_reason, disabled_at, created_at, valid_until, created_after`
+	key_sealed, status, disabled_reason, disabled_at, created_at, valid_until, created_after, failing_since`
 
 // CreateWebhook inserts w, setting w.CreatedAfter to the tenant's last change version in the
 // same transaction, so the webhook receives exactly the changes committed after it.
@@ -26,10 +26,10 @@ func (db *DB) CreateWebhook(ctx context.Context, w *shiftwire.Webhook) error {
 			return fmt.Errorf("read tenant version: %w", err)
 		}
 		w.CreatedAfter = shiftwire.ChangeVersion(last)
-		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.TenantID, w.ClientID, w.DestinationURL, w.Collection, w.ExternalReferences.String(), w.BatchSize,
 			sealed, string(w.Status), string(w.DisabledReason), nullMillis(w.DisabledAt),
-			millis(w.CreatedAt), millis(w.ValidUntil), last)
+			millis(w.CreatedAt), millis(w.ValidUntil), last, nullMillis(w.FailingSince))
 		if isUniqueViolation(err) {
 			return shiftwire.Errorf(shiftwire.EConflict, "webhook %s exists already", w.ID)
 		}
@@ -66,16 +66,98 @@ func (db *DB) ListWebhooks(ctx context.Context, tenantID int64, afterID string, 
 	return out, rows.Err()
 }
 
-// DisableWebhook disables an enabled webhook; it reports false when it was disabled already.
+// DisableWebhook disables an enabled webhook and empties its delivery queue, so nothing more
+// is sent; it reports false when the webhook was disabled already.
 func (db *DB) DisableWebhook(ctx context.Context, tenantID int64, id string, reason shiftwire.DisabledReason, at time.Time) (bool, error) {
-	res, err := db.write.ExecContext(ctx, `UPDATE webhooks SET status = ?, disabled_reason = ?, disabled_at = ?
+	var disabled bool
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		disabled, err = disableWebhook(ctx, tx, tenantID, id, reason, at)
+		return err
+	})
+	return disabled, err
+}
+
+// disableWebhook disables an enabled webhook and deletes its queued deliveries.
+func disableWebhook(ctx context.Context, tx *sql.Tx, tenantID int64, id string, reason shiftwire.DisabledReason, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE webhooks SET status = ?, disabled_reason = ?, disabled_at = ?
 		WHERE tenant_id = ? AND id = ? AND status = ?`,
 		string(shiftwire.WebhookDisabled), string(reason), millis(at), tenantID, id, string(shiftwire.WebhookEnabled))
 	if err != nil {
 		return false, err
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE webhook_id = ?`, id)
+	return true, err
+}
+
+// WebhookByID returns a webhook of any tenant.
+func (db *DB) WebhookByID(ctx context.Context, id string) (*shiftwire.Webhook, error) {
+	w, err := db.scanWebhook(db.read.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, shiftwire.NotFound("webhook not found")
+	}
+	return w, err
+}
+
+// ExpireWebhooks disables every enabled webhook whose validUntil has come.
+func (db *DB) ExpireWebhooks(ctx context.Context, now time.Time) (int, error) {
+	type key struct {
+		tenant int64
+		id     string
+	}
+	var due []key
+	rows, err := db.read.QueryContext(ctx, `SELECT tenant_id, id FROM webhooks WHERE status = ? AND valid_until <= ?`,
+		string(shiftwire.WebhookEnabled), millis(now))
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.tenant, &k.id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(due) == 0 {
+		return 0, err
+	}
+	n := 0
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, k := range due {
+			ok, err := disableWebhook(ctx, tx, k.tenant, k.id, shiftwire.DisabledExpired, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// WebhookCounts counts the webhooks of all tenants by status.
+func (db *DB) WebhookCounts(ctx context.Context) (map[shiftwire.WebhookStatus]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM webhooks GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[shiftwire.WebhookStatus]int64{shiftwire.WebhookEnabled: 0, shiftwire.WebhookDisabled: 0}
+	for rows.Next() {
+		var status string
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		out[shiftwire.WebhookStatus(status)] = n
+	}
+	return out, rows.Err()
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -84,10 +166,10 @@ func (db *DB) scanWebhook(row scanner) (*shiftwire.Webhook, error) {
 	var w shiftwire.Webhook
 	var refs, status, reason string
 	var sealed []byte
-	var disabledAt sql.NullInt64
+	var disabledAt, failingSince sql.NullInt64
 	var created, validUntil, after int64
 	err := row.Scan(&w.ID, &w.TenantID, &w.ClientID, &w.DestinationURL, &w.Collection, &refs, &w.BatchSize,
-		&sealed, &status, &reason, &disabledAt, &created, &validUntil, &after)
+		&sealed, &status, &reason, &disabledAt, &created, &validUntil, &after, &failingSince)
 	if err != nil {
 		return nil, err
 	}
@@ -105,5 +187,6 @@ func (db *DB) scanWebhook(row scanner) (*shiftwire.Webhook, error) {
 	w.CreatedAt = fromMillis(created)
 	w.ValidUntil = fromMillis(validUntil)
 	w.CreatedAfter = shiftwire.ChangeVersion(after)
+	w.FailingSince = fromNullMillis(failingSince)
 	return &w, nil
 }

@@ -1,0 +1,84 @@
+package shiftwire
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Delivery is one change on its way to one webhook: an entry of the delivery queue, together
+// with the change it carries. It leaves the queue when the destination acknowledged it or
+// the webhook was disabled.
+type Delivery struct {
+	ID            int64
+	WebhookID     string
+	TenantID      int64
+	Version       ChangeVersion
+	ObjectID      int64
+	Attempt       int // attempts made so far
+	NextAttemptAt time.Time
+
+	// The change, from the change log.
+	Collection  string
+	Type        ChangeType
+	Data        json.RawMessage // without changeVersion; nil for a Delete
+	CommittedAt time.Time
+}
+
+// ClaimQuery asks for due deliveries. Only the head of each lane (the oldest undelivered
+// change of one object for one webhook) is due, so changes of one object are never in flight
+// together and arrive in changeVersion order.
+type ClaimQuery struct {
+	Now        time.Time
+	LeaseUntil time.Time // claimed deliveries are not claimed again before this, unless released
+	Limit      int       // candidates to consider
+	// Exclude lists webhooks that take no more work now, such as those at their
+	// concurrency limit.
+	Exclude []string
+	// Pick chooses, among the candidates in due order, the deliveries to lease. The others
+	// stay in the queue untouched.
+	Pick func(candidates []*Delivery) []*Delivery
+}
+
+// Attempt records one request to a destination, for the debugging endpoints.
+type Attempt struct {
+	ID             string // a GUID
+	WebhookID      string
+	TenantID       int64
+	AttemptedAt    time.Time
+	Duration       time.Duration
+	StatusCode     int // 0 when no response arrived
+	Outcome        Outcome
+	Error          string
+	ChangeVersions []ChangeVersion
+	Attempt        int       // 1 for the first attempt of these changes
+	NextAttemptAt  time.Time // zero when no retry follows
+
+	RequestHeaders map[string]string // as sent, signature included; never a key
+	RequestBody    []byte
+	ResponseBody   []byte // the first 4 KiB
+}
+
+// MaxRecordedResponse is how much of a response body an Attempt keeps.
+const MaxRecordedResponse = 4 << 10
+
+// Completion is the outcome of one attempt for its deliveries, written back with others in
+// one transaction.
+type Completion struct {
+	Attempt    Attempt
+	Deliveries []int64 // the queue entries the request carried
+	// Succeeded removes the deliveries from the queue; otherwise they are due again at
+	// Attempt.NextAttemptAt.
+	Succeeded bool
+	// HoldWebhookUntil, when set, delays every other due delivery of the webhook until then:
+	// its destination is down, so trying them now would only fail.
+	HoldWebhookUntil time.Time
+	// Disable, when set, disables the webhook with this reason and empties its queue.
+	Disable DisabledReason
+}
+
+// BacklogCounts counts the delivery queue by state.
+type BacklogCounts struct {
+	Pending  int64 // never attempted, waiting
+	Retrying int64 // failed at least once, waiting for the next attempt
+	Sending  int64 // leased by an instance
+}

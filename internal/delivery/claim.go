@@ -1,0 +1,170 @@
+package delivery
+
+import (
+	"context"
+
+	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/signing"
+)
+
+// request is one POST to a destination: one delivery, or up to BatchSize in batch mode.
+type request struct {
+	hook       *hookInfo
+	deliveries []*shiftwire.Delivery
+}
+
+// claimAndSend claims due deliveries within the concurrency limits and starts sending them
+// under sendCtx. It returns how many it claimed and whether the claim was full, meaning
+// more is probably due.
+func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
+	now := e.now()
+	e.mu.Lock()
+	room := e.cfg.MaxInFlight - e.total
+	var exclude []string
+	for id, n := range e.inflight {
+		if n >= e.limitOf(id) {
+			exclude = append(exclude, id)
+		}
+	}
+	e.mu.Unlock()
+	if room <= 0 {
+		return 0, true, nil
+	}
+
+	var reqs []*request
+	candidates := 0
+	claimed, err := e.store.ClaimDeliveries(ctx, shiftwire.ClaimQuery{
+		Now:        now,
+		LeaseUntil: now.Add(e.cfg.Lease),
+		Limit:      e.cfg.ClaimBatch,
+		Exclude:    exclude,
+		Pick: func(ds []*shiftwire.Delivery) []*shiftwire.Delivery {
+			candidates = len(ds)
+			var picked []*shiftwire.Delivery
+			reqs, picked = e.pick(ds, room)
+			return picked
+		},
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if len(claimed) == 0 {
+		return 0, candidates == e.cfg.ClaimBatch, nil
+	}
+	for _, r := range reqs {
+		e.start(sendCtx, r)
+	}
+	return len(claimed), candidates == e.cfg.ClaimBatch, nil
+}
+
+// pick groups candidates into requests, at most room of them, within each webhook's free
+// concurrency, and reserves their slots. It runs inside the claim transaction, so it only
+// looks at memory.
+func (e *Engine) pick(ds []*shiftwire.Delivery, room int) ([]*request, []*shiftwire.Delivery) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var reqs []*request
+	var picked []*shiftwire.Delivery
+	open := map[string]*request{} // the batch request of each batch-mode webhook being filled
+	for _, d := range ds {
+		info := e.hooks[d.WebhookID]
+		batch := 1
+		if info != nil && info.hook.BatchSize > 0 {
+			batch = info.hook.BatchSize
+		}
+		if r := open[d.WebhookID]; r != nil && len(r.deliveries) < batch {
+			r.deliveries = append(r.deliveries, d)
+			picked = append(picked, d)
+			continue
+		}
+		if len(reqs) >= room || e.inflight[d.WebhookID] >= e.limitOf(d.WebhookID) {
+			continue
+		}
+		r := &request{hook: info, deliveries: []*shiftwire.Delivery{d}}
+		reqs = append(reqs, r)
+		picked = append(picked, d)
+		e.inflight[d.WebhookID]++
+		e.total++
+		if batch > 1 {
+			open[d.WebhookID] = r
+		}
+	}
+	return reqs, picked
+}
+
+// limitOf is the number of requests a webhook may have in flight: the configured
+// concurrency, or one while its destination is down. Callers hold e.mu.
+func (e *Engine) limitOf(webhookID string) int {
+	if e.probing[webhookID] {
+		return 1
+	}
+	return e.cfg.Concurrency
+}
+
+// start sends r in its own goroutine and hands the outcome to the completer.
+func (e *Engine) start(ctx context.Context, r *request) {
+	e.sends.Add(1)
+	go func() {
+		defer e.sends.Done()
+		c, ok := e.send(ctx, r)
+		if !ok {
+			e.freeSlots(r.deliveries[0].WebhookID)
+			return
+		}
+		// The slot stays taken until the outcome is written: until then the next claim would
+		// not see a retry's new time or a hold on the webhook.
+		e.completions <- c
+	}()
+}
+
+// freeSlots gives back the request slots of the given webhooks, one per id.
+func (e *Engine) freeSlots(webhookIDs ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range webhookIDs {
+		e.inflight[id]--
+		if e.inflight[id] <= 0 {
+			delete(e.inflight, id)
+		}
+		e.total--
+	}
+}
+
+// webhook returns the webhook a delivery is for, from the cache when it is fresh.
+func (e *Engine) webhook(ctx context.Context, id string) (*hookInfo, error) {
+	now := e.now()
+	e.mu.Lock()
+	info := e.hooks[id]
+	e.mu.Unlock()
+	if info != nil && now.Sub(info.loadedAt) < hookTTL {
+		return info, nil
+	}
+	hook, err := e.store.WebhookByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	info = &hookInfo{hook: hook, signer: signing.NewSigner(hook.Key.Reveal()), loadedAt: now}
+	e.mu.Lock()
+	e.hooks[id] = info
+	e.mu.Unlock()
+	return info, nil
+}
+
+// forget drops a webhook from the cache, so its next use reads it again.
+func (e *Engine) forget(id string) {
+	e.mu.Lock()
+	delete(e.hooks, id)
+	delete(e.probing, id)
+	e.mu.Unlock()
+}
+
+// setProbing records whether a webhook's destination is down.
+func (e *Engine) setProbing(id string, down bool) {
+	e.mu.Lock()
+	if down {
+		e.probing[id] = true
+	} else {
+		delete(e.probing, id)
+	}
+	e.mu.Unlock()
+}

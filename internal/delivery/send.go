@@ -1,0 +1,178 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+)
+
+// send makes one attempt of r and returns its completion; ok is false when there is nothing
+// to write back (the webhook is gone or disabled, or its leases were released).
+func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bool) {
+	ids := make([]int64, len(r.deliveries))
+	for i, d := range r.deliveries {
+		ids[i] = d.ID
+	}
+	info, err := e.webhook(ctx, r.deliveries[0].WebhookID)
+	if err != nil {
+		if shiftwire.ErrorCodeOf(err) != shiftwire.ENotFound {
+			e.log.Error("load webhook", "webhook", r.deliveries[0].WebhookID, "err", err)
+			e.release(ids)
+		}
+		return shiftwire.Completion{}, false
+	}
+	hook := info.hook
+	if !hook.Enabled() {
+		return shiftwire.Completion{}, false // disabling emptied its queue already
+	}
+	if Expired(hook, e.now()) {
+		if _, err := e.store.ExpireWebhooks(ctx, e.now()); err != nil {
+			e.log.Error("expire webhooks", "err", err)
+		}
+		e.forget(hook.ID)
+		return shiftwire.Completion{}, false
+	}
+
+	events, err := e.renderEvents(ctx, hook, r.deliveries)
+	if err != nil {
+		e.log.Error("render events", "webhook", hook.ID, "err", err)
+		e.release(ids)
+		return shiftwire.Completion{}, false
+	}
+	body := requestBody(events, hook.BatchSize > 0)
+	msgID := messageID(hook, r.deliveries)
+
+	start := e.now()
+	timestamp := strconv.FormatInt(start.Unix(), 10)
+	signature := info.signer.Sign(nil, msgID, start.Unix(), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.DestinationURL, bytes.NewReader(body))
+	if err != nil {
+		// The URL was validated at creation; a URL that no longer parses fails like a
+		// destination that cannot be reached.
+		return e.completion(hook, r.deliveries, start, start, Result{Outcome: shiftwire.OutcomeConnectionFailed, Err: "invalid destination URL"}, body, nil, nil), true
+	}
+	req.Header = http.Header{
+		"Content-Type":      {"application/json"},
+		"User-Agent":        {e.cfg.UserAgent},
+		"Webhook-Id":        {msgID},
+		"Webhook-Timestamp": {timestamp},
+		"Webhook-Signature": {string(signature)},
+	}
+	attemptCtx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	resp, err := e.client.Do(req.WithContext(attemptCtx))
+	var respBody []byte
+	if err == nil {
+		respBody, _ = io.ReadAll(io.LimitReader(resp.Body, shiftwire.MaxRecordedResponse))
+		// Drain a little more so the connection can be reused, then let it go.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}
+	end := e.now()
+	result := Classify(resp, err, end)
+	return e.completion(hook, r.deliveries, start, end, result, body, req.Header, respBody), true
+}
+
+// completion turns the result of an attempt into what is written back: the attempt record,
+// the next attempt, holding the webhook while its destination is down, and disabling.
+func (e *Engine) completion(hook *shiftwire.Webhook, ds []*shiftwire.Delivery, start, end time.Time, result Result,
+	body []byte, header http.Header, respBody []byte) shiftwire.Completion {
+	attempt := 0
+	ids := make([]int64, len(ds))
+	versions := make([]shiftwire.ChangeVersion, len(ds))
+	for i, d := range ds {
+		ids[i], versions[i] = d.ID, d.Version
+		attempt = max(attempt, d.Attempt+1)
+	}
+	c := shiftwire.Completion{
+		Deliveries: ids,
+		Succeeded:  result.Outcome == shiftwire.OutcomeSucceeded,
+		Attempt: shiftwire.Attempt{
+			ID:             shiftwire.NewID(start),
+			WebhookID:      hook.ID,
+			TenantID:       hook.TenantID,
+			AttemptedAt:    start,
+			Duration:       end.Sub(start),
+			StatusCode:     result.StatusCode,
+			Outcome:        result.Outcome,
+			Error:          result.Err,
+			ChangeVersions: versions,
+			Attempt:        attempt,
+			RequestHeaders: flatten(header),
+			RequestBody:    body,
+			ResponseBody:   respBody,
+		},
+	}
+	e.observer.Attempted(result.Outcome)
+	if c.Succeeded {
+		for _, d := range ds {
+			e.observer.Delivered(end.Sub(d.CommittedAt))
+		}
+		e.setProbing(hook.ID, false)
+		return c
+	}
+
+	c.Attempt.NextAttemptAt = NextAttempt(attempt, end, result.RetryAfter, e.jitter)
+	if destinationDown(result) {
+		c.HoldWebhookUntil = c.Attempt.NextAttemptAt
+		e.setProbing(hook.ID, true)
+	}
+	failingSince := hook.FailingSince
+	if failingSince.IsZero() {
+		failingSince = start
+	}
+	if reason, disable := ShouldDisable(hook, result, failingSince, end, e.cfg.DisableAfter); disable {
+		c.Disable = reason
+		c.Attempt.NextAttemptAt = time.Time{}
+		e.forget(hook.ID)
+		e.log.Warn("webhook disabled", "tenantId", hook.TenantID, "webhook", hook.ID, "reason", reason)
+	}
+	e.log.LogAttrs(context.Background(), slog.LevelWarn, "delivery failed",
+		slog.String("webhook", hook.ID),
+		slog.Int64("tenantId", hook.TenantID),
+		slog.String("outcome", string(result.Outcome)),
+		slog.Int("statusCode", result.StatusCode),
+		slog.String("error", result.Err),
+		slog.Int("attempt", attempt),
+		slog.Int("events", len(ds)),
+		slog.Time("nextAttemptAt", c.Attempt.NextAttemptAt),
+	)
+	return c
+}
+
+// destinationDown reports whether a failure says the destination as a whole cannot take
+// requests now, rather than refusing one event: then the webhook's other events wait too.
+func destinationDown(r Result) bool {
+	switch r.Outcome {
+	case shiftwire.OutcomeConnectionFailed, shiftwire.OutcomeTimedOut:
+		return true
+	}
+	return r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable
+}
+
+// flatten keeps one value per header, as the debugging endpoints show them.
+func flatten(h http.Header) map[string]string {
+	if h == nil {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if len(v) > 0 {
+			out[k] = v[0]
+		}
+	}
+	return out
+}
+
+// release hands claimed deliveries back to the queue, due at once.
+func (e *Engine) release(ids []int64) {
+	if err := e.store.ReleaseLeases(context.Background(), ids); err != nil {
+		e.log.Error("release leases", "err", err)
+	}
+}

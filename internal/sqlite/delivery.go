@@ -1,0 +1,271 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+)
+
+// ClaimDeliveries leases the due lane heads that q.Pick chooses. SQLite has one writer, so
+// reading the candidates and leasing them in one transaction is enough to keep two claims
+// from taking the same delivery.
+func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*shiftwire.Delivery, error) {
+	var picked []*shiftwire.Delivery
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		now := millis(q.Now)
+		args := []any{now, now}
+		exclude := ""
+		if len(q.Exclude) > 0 {
+			exclude = ` AND d.webhook_id NOT IN (` + placeholders(len(q.Exclude)) + `)`
+			for _, id := range q.Exclude {
+				args = append(args, id)
+			}
+		}
+		args = append(args, q.Limit)
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.webhook_id, d.tenant_id, d.version, d.object_id, d.attempt, d.next_attempt_at,
+				c.collection, c.change_type, c.data, c.committed_at
+			FROM deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.version = d.version
+			WHERE d.next_attempt_at <= ? AND d.lease_until <= ?`+exclude+`
+				AND NOT EXISTS (SELECT 1 FROM deliveries e
+					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.version < d.version)
+			ORDER BY d.next_attempt_at, d.id LIMIT ?`, args...)
+		if err != nil {
+			return err
+		}
+		var candidates []*shiftwire.Delivery
+		for rows.Next() {
+			var d shiftwire.Delivery
+			var next, committed int64
+			var typ string
+			var data []byte
+			if err := rows.Scan(&d.ID, &d.WebhookID, &d.TenantID, &d.Version, &d.ObjectID, &d.Attempt, &next,
+				&d.Collection, &typ, &data, &committed); err != nil {
+				rows.Close()
+				return err
+			}
+			d.NextAttemptAt, d.CommittedAt, d.Type = fromMillis(next), fromMillis(committed), shiftwire.ChangeType(typ)
+			if data != nil {
+				d.Data = data
+			}
+			candidates = append(candidates, &d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		picked = candidates
+		if q.Pick != nil {
+			picked = q.Pick(candidates)
+		}
+		if len(picked) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(picked))
+		for i, d := range picked {
+			ids[i] = d.ID
+		}
+		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = ? WHERE id IN (%s)`, []any{millis(q.LeaseUntil)}, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return picked, nil
+}
+
+// CompleteDeliveries writes back a batch of attempt outcomes in one transaction.
+func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Completion) error {
+	if len(completions) == 0 {
+		return nil
+	}
+	now := millis(db.now())
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		insertAttempt, err := tx.PrepareContext(ctx, `INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
+			status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insertAttempt.Close()
+		var delivered []int64
+		for _, c := range completions {
+			a := &c.Attempt
+			headers, err := json.Marshal(a.RequestHeaders)
+			if err != nil {
+				return err
+			}
+			if _, err := insertAttempt.ExecContext(ctx, a.ID, a.WebhookID, a.TenantID, millis(a.AttemptedAt), a.Duration.Milliseconds(),
+				a.StatusCode, string(a.Outcome), a.Error, formatVersions(a.ChangeVersions), a.Attempt, nullMillis(a.NextAttemptAt),
+				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody)); err != nil {
+				return err
+			}
+			if c.Succeeded {
+				delivered = append(delivered, c.Deliveries...)
+				if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`, a.WebhookID); err != nil {
+					return err
+				}
+			} else {
+				if err := execChunks(ctx, tx, `UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = ?, lease_until = 0 WHERE id IN (%s)`,
+					[]any{millis(a.NextAttemptAt)}, c.Deliveries); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`,
+					millis(a.AttemptedAt), a.WebhookID); err != nil {
+					return err
+				}
+			}
+			if !c.HoldWebhookUntil.IsZero() {
+				until := millis(c.HoldWebhookUntil)
+				if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?
+					WHERE webhook_id = ? AND next_attempt_at < ? AND lease_until <= ?`, until, a.WebhookID, until, now); err != nil {
+					return err
+				}
+			}
+			if c.Disable != "" {
+				if _, err := disableWebhook(ctx, tx, a.TenantID, a.WebhookID, c.Disable, a.AttemptedAt.Add(a.Duration)); err != nil {
+					return err
+				}
+			}
+		}
+		return execChunks(ctx, tx, `DELETE FROM deliveries WHERE id IN (%s)`, nil, delivered)
+	})
+}
+
+// ReleaseLeases makes claimed deliveries due again at once; no id releases them all.
+func (db *DB) ReleaseLeases(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET lease_until = 0 WHERE lease_until > 0`)
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = 0 WHERE id IN (%s)`, nil, ids)
+	})
+}
+
+// Attempts returns attempts of one webhook, newest first.
+func (db *DB) Attempts(ctx context.Context, tenantID int64, webhookID, beforeID string, limit int) ([]*shiftwire.Attempt, error) {
+	if beforeID == "" {
+		beforeID = "~" // sorts after every GUID
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, attempted_at, duration_ms, status_code, outcome, error, change_versions, attempt, next_attempt_at
+		FROM delivery_attempts WHERE tenant_id = ? AND webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+		tenantID, webhookID, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*shiftwire.Attempt
+	for rows.Next() {
+		a := &shiftwire.Attempt{WebhookID: webhookID, TenantID: tenantID}
+		if err := scanAttempt(rows, a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Attempt returns one attempt with the request and response it recorded.
+func (db *DB) Attempt(ctx context.Context, tenantID int64, webhookID, id string) (*shiftwire.Attempt, error) {
+	a := &shiftwire.Attempt{WebhookID: webhookID, TenantID: tenantID}
+	var headers string
+	row := db.read.QueryRowContext(ctx, `SELECT id, attempted_at, duration_ms, status_code, outcome, error, change_versions, attempt, next_attempt_at,
+			request_headers, request_body, response_body
+		FROM delivery_attempts WHERE tenant_id = ? AND webhook_id = ? AND id = ?`, tenantID, webhookID, id)
+	err := scanAttempt(row, a, &headers, &a.RequestBody, &a.ResponseBody)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, shiftwire.NotFound("delivery not found")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(headers), &a.RequestHeaders); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func scanAttempt(row scanner, a *shiftwire.Attempt, more ...any) error {
+	var at, durationMS int64
+	var outcome, versions string
+	var next sql.NullInt64
+	dest := append([]any{&a.ID, &at, &durationMS, &a.StatusCode, &outcome, &a.Error, &versions, &a.Attempt, &next}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return err
+	}
+	a.AttemptedAt, a.Duration, a.Outcome = fromMillis(at), time.Duration(durationMS)*time.Millisecond, shiftwire.Outcome(outcome)
+	a.NextAttemptAt = fromNullMillis(next)
+	for _, s := range strings.Fields(versions) {
+		v, err := shiftwire.ParseChangeVersion(s)
+		if err != nil {
+			return err
+		}
+		a.ChangeVersions = append(a.ChangeVersions, v)
+	}
+	return nil
+}
+
+// Prune deletes old attempts and the old changes no queued delivery needs, in batches of
+// at most limit rows each so the writer is never held long.
+func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
+	total := 0
+	for _, query := range []string{
+		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < ? LIMIT ?)`,
+		`DELETE FROM changes WHERE rowid IN (SELECT c.rowid FROM changes c WHERE c.committed_at < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version) LIMIT ?)`,
+	} {
+		res, err := db.write.ExecContext(ctx, query, millis(before), limit)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+	}
+	return total, nil
+}
+
+// Backlog counts the delivery queue by state.
+func (db *DB) Backlog(ctx context.Context, now time.Time) (shiftwire.BacklogCounts, error) {
+	var b shiftwire.BacklogCounts
+	err := db.read.QueryRowContext(ctx, `SELECT
+			coalesce(sum(lease_until > ?1), 0),
+			coalesce(sum(lease_until <= ?1 AND attempt = 0), 0),
+			coalesce(sum(lease_until <= ?1 AND attempt > 0), 0)
+		FROM deliveries`, millis(now)).Scan(&b.Sending, &b.Pending, &b.Retrying)
+	return b, err
+}
+
+// execChunks runs query, whose %s takes an IN list, over ids in chunks, with args first.
+func execChunks(ctx context.Context, tx *sql.Tx, query string, args []any, ids []int64) error {
+	for chunk := range chunks(ids, 500) {
+		all := append([]any{}, args...)
+		for _, id := range chunk {
+			all = append(all, id)
+		}
+		if _, err := tx.ExecContext(ctx, strings.Replace(query, "%s", placeholders(len(chunk)), 1), all...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func formatVersions(vs []shiftwire.ChangeVersion) string {
+	b := make([]byte, 0, len(vs)*21)
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = v.AppendTo(b)
+	}
+	return string(b)
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
