@@ -65,7 +65,7 @@ func (c *Clocking) ObjectID() int64 { return c.ID }
 func (c *Clocking) setID(id int64) { c.ID = id }
 
 func (c *Clocking) references() []reference {
-	out := refs(
+	out := presentRefs(
 		reference{"person.id", People, c.Person.ID},
 		reference{"terminal.id", Terminals, refID(c.Terminal)},
 		reference{"reason.id", AbsenceDefinitions, refID(c.Reason)},

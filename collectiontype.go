@@ -10,7 +10,10 @@ import (
 	"io"
 	"net/mail"
 	"regexp"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -42,6 +45,8 @@ type reference struct {
 	id         int64
 }
 
+// objectKeys are the values of a record that list filters select on (Object's PersonID,
+// Date and Kind).
 type objectKeys struct {
 	personID int64
 	date     string
@@ -155,15 +160,21 @@ func mustCollectionType(name string) *CollectionType {
 // carry a positive id. Read-only fields (changeVersion, externalReferences and those the
 // collection computes) are ignored; unknown fields are an error.
 func (t *CollectionType) Decode(data []byte, id int64) (Record, error) {
+	return t.decodeBody(data, id, id == 0)
+}
+
+// decodeBody is Decode, reading the id from the body when bodyID is set and taking id
+// otherwise.
+func (t *CollectionType) decodeBody(data []byte, id int64, bodyID bool) (Record, error) {
 	f, errs := ParseFields(data)
 	if errs != nil {
 		return nil, errs
 	}
 	f.Ignore("changeVersion", "externalReferences")
-	if id != 0 {
-		f.Ignore("id")
-	} else {
+	if bodyID {
 		id = readBodyID(f)
+	} else {
+		f.Ignore("id")
 	}
 	r := t.decode(f)
 	if err := f.Done(); err != nil {
@@ -175,7 +186,8 @@ func (t *CollectionType) Decode(data []byte, id int64) (Record, error) {
 
 // ValidateRecord checks a record built in Go against the rules its collection applies to
 // write bodies, by encoding it and decoding it again, and returns the record as Decode
-// would: its read-only fields cleared until the writer sets them.
+// would: its read-only fields cleared until the writer sets them, its id kept (0 asks for
+// the next free one).
 func ValidateRecord(r Record) (Record, error) {
 	t, ok := CollectionTypeByName(r.Collection())
 	if !ok {
@@ -185,7 +197,7 @@ func ValidateRecord(r Record) (Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Decode(data, 0)
+	return t.decodeBody(data, r.ObjectID(), false)
 }
 
 // Unmarshal returns the Record a stored object holds.
@@ -397,22 +409,12 @@ func joinOr(items []string) string {
 	case 1:
 		return items[0]
 	}
-	return fmt.Sprintf("%s or %s", joinComma(items[:len(items)-1]), items[len(items)-1])
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
-func joinComma(items []string) string {
-	s := ""
-	for i, it := range items {
-		if i > 0 {
-			s += ", "
-		}
-		s += it
-	}
-	return s
-}
-
-// refs builds the reference list of a record from its optional references.
-func refs(list ...reference) []reference {
+// presentRefs returns the references of list that are set, dropping optional ones that
+// are not.
+func presentRefs(list ...reference) []reference {
 	out := list[:0]
 	for _, r := range list {
 		if r.id != 0 {
@@ -452,7 +454,7 @@ const (
 // naming the condition at fault.
 func (t *CollectionType) Query(s string) (ObjectQuery, error) {
 	q := ObjectQuery{Collection: t.Name}
-	if trimSpace(s) == "" {
+	if strings.Trim(s, " \t") == "" {
 		if t.requireDate {
 			return q, filterError("the " + t.Name + " collection needs a filter with a date range of at most one year, such as date ge '2024-01-01' and date le '2024-01-31'")
 		}
@@ -470,16 +472,6 @@ func (t *CollectionType) Query(s string) (ObjectQuery, error) {
 		return q, err
 	}
 	return q, b.finish()
-}
-
-func trimSpace(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // queryBuilder collects the conditions of one filter into an ObjectQuery.
@@ -939,20 +931,21 @@ func ReadChanges(r io.Reader) ([]ChangeLine, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	cr := &changeReader{}
+	cr := newChangeReader()
 	var err error
 	if first, _ := br.Peek(1); len(first) == 1 && first[0] == '[' {
 		err = cr.readArray(br)
 	} else {
 		err = cr.readNDJSON(br)
 	}
+	lines, problems := cr.finish()
 	if err != nil {
 		return nil, err
 	}
-	if len(cr.problems) > 0 {
-		return nil, cr.problems
+	if len(problems) > 0 {
+		return nil, problems
 	}
-	return cr.lines, nil
+	return lines, nil
 }
 
 func skipSpaceAndBOM(br *bufio.Reader) error {
@@ -972,14 +965,91 @@ func skipSpaceAndBOM(br *bufio.Reader) error {
 
 func isJSONSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
-// changeReader collects the lines and problems of one body.
+// changeReader collects the lines of one body. It decodes them on every processor while
+// it reads on: lines are independent, and decoding them is most of the work of reading a
+// bulk load.
 type changeReader struct {
+	jobs     chan *changeChunk
+	workers  sync.WaitGroup
+	chunks   []*changeChunk // in the body's order
+	cur      *changeChunk
+	problems ValidationErrors // the reader's own, which end the reading, so come last
+}
+
+// changeChunk is a run of lines decoded together.
+type changeChunk struct {
+	nums     []int
+	raws     [][]byte
 	lines    []ChangeLine
 	problems ValidationErrors
 }
 
-// full reports whether reading should stop: enough problems to report, or too many lines.
-func (cr *changeReader) full() bool { return len(cr.problems) >= maxBulkProblems }
+const changeChunkLines = 256
+
+func newChangeReader() *changeReader {
+	n := runtime.GOMAXPROCS(0)
+	cr := &changeReader{jobs: make(chan *changeChunk, 2*n)}
+	for range n {
+		cr.workers.Add(1)
+		go func() {
+			defer cr.workers.Done()
+			for c := range cr.jobs {
+				c.decode()
+			}
+		}()
+	}
+	return cr
+}
+
+func (c *changeChunk) decode() {
+	c.lines = make([]ChangeLine, 0, len(c.raws))
+	for i, raw := range c.raws {
+		line, errs := decodeChangeLine(raw)
+		for _, e := range errs {
+			if len(c.problems) < maxBulkProblems {
+				c.problems = append(c.problems, ValidationError{Field: lineField(c.nums[i], e.Field), Message: e.Message})
+			}
+		}
+		if len(errs) == 0 {
+			line.Line = c.nums[i]
+			c.lines = append(c.lines, line)
+		}
+	}
+	c.raws = nil
+}
+
+// finish waits for the decoding and returns the lines, or the problems, at most 100.
+func (cr *changeReader) finish() ([]ChangeLine, ValidationErrors) {
+	cr.flush()
+	close(cr.jobs)
+	cr.workers.Wait()
+	var problems ValidationErrors
+	n := 0
+	for _, c := range cr.chunks {
+		problems = append(problems, c.problems...)
+		n += len(c.lines)
+	}
+	problems = append(problems, cr.problems...)
+	if len(problems) > 0 {
+		if len(problems) > maxBulkProblems {
+			problems = problems[:maxBulkProblems]
+		}
+		return nil, problems
+	}
+	lines := make([]ChangeLine, 0, n)
+	for _, c := range cr.chunks {
+		lines = append(lines, c.lines...)
+	}
+	return lines, nil
+}
+
+func (cr *changeReader) flush() {
+	if cr.cur != nil {
+		cr.chunks = append(cr.chunks, cr.cur)
+		cr.jobs <- cr.cur
+		cr.cur = nil
+	}
+}
 
 func (cr *changeReader) problem(line int, field, format string, args ...any) {
 	cr.problems = append(cr.problems, ValidationError{Field: lineField(line, field), Message: fmt.Sprintf(format, args...)})
@@ -992,37 +1062,37 @@ func lineField(line int, field string) string {
 	return "line " + itoa(line) + ": " + field
 }
 
-// add decodes one line and records it or its problems.
-func (cr *changeReader) add(n int, data []byte) {
+// add queues line n, whose bytes it keeps, for decoding; it reports false when the body has
+// too many lines to go on.
+func (cr *changeReader) add(n int, data []byte) bool {
 	if n > MaxChangeLines {
 		cr.problem(n, "", "a request may hold at most %d changes; split the load into several requests", MaxChangeLines)
-		return
+		return false
 	}
-	line, errs := decodeChangeLine(data)
-	if len(errs) > 0 {
-		for _, e := range errs {
-			if cr.full() {
-				break
-			}
-			cr.problems = append(cr.problems, ValidationError{Field: lineField(n, e.Field), Message: e.Message})
-		}
-		return
+	if cr.cur == nil {
+		cr.cur = &changeChunk{nums: make([]int, 0, changeChunkLines), raws: make([][]byte, 0, changeChunkLines)}
 	}
-	line.Line = n
-	cr.lines = append(cr.lines, line)
+	cr.cur.nums = append(cr.cur.nums, n)
+	cr.cur.raws = append(cr.cur.raws, data)
+	if len(cr.cur.nums) == changeChunkLines {
+		cr.flush()
+	}
+	return true
 }
 
 func (cr *changeReader) readNDJSON(r io.Reader) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxChangeLineBytes+2)
 	n := 0
-	for sc.Scan() && !cr.full() && n <= MaxChangeLines {
+	for sc.Scan() {
 		n++
 		line := sc.Bytes()
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		cr.add(n, line)
+		if !cr.add(n, bytes.Clone(line)) {
+			return nil
+		}
 	}
 	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
 		cr.problem(n+1, "", "is longer than %d bytes", MaxChangeLineBytes)
@@ -1038,16 +1108,15 @@ func (cr *changeReader) readArray(r io.Reader) error {
 		return err
 	}
 	n := 0
-	for dec.More() && !cr.full() && n <= MaxChangeLines {
+	for dec.More() {
 		n++
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return cr.brokenJSON(n, err)
 		}
-		cr.add(n, raw)
-	}
-	if cr.full() || n > MaxChangeLines {
-		return nil
+		if !cr.add(n, raw) {
+			return nil
+		}
 	}
 	if _, err := dec.Token(); err != nil { // the ']'
 		return cr.brokenJSON(n+1, err)

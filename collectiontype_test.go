@@ -651,7 +651,7 @@ func FuzzDecodeObject(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Marshal: %v", err)
 		}
-		again, err := ct.Decode(data, 0)
+		again, err := shiftwire.ValidateRecord(r)
 		if err != nil {
 			t.Fatalf("a decoded record does not decode again: %s: %v", data, err)
 		}

@@ -37,7 +37,7 @@ func (c *Contract) ObjectID() int64 { return c.ID }
 func (c *Contract) setID(id int64) { c.ID = id }
 
 func (c *Contract) references() []reference {
-	return refs(
+	return presentRefs(
 		reference{"person.id", People, c.Person.ID},
 		reference{"parentContract.id", Contracts, refID(c.ParentContract)},
 	)

@@ -476,6 +476,9 @@ func DecodeCustomReferences(data []byte) (map[string]string, error) {
 		case strings.HasPrefix(name, "@"):
 			errs.Add(name, "is a predefined reference; its value is the object's own field and cannot be set")
 			continue
+		case name == "":
+			errs.Add("", "a reference name is empty")
+			continue
 		case len(name) > MaxExternalReferenceName || scanReference(name) != len(name):
 			errs.Add(name, "is not a custom reference name: use 1 to %d ASCII letters, digits, '_', '-' and '.'", MaxExternalReferenceName)
 			continue

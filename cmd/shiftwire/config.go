@@ -27,10 +27,12 @@ type Config struct {
 	WebhookValidity      time.Duration
 	DeliveryTimeout      time.Duration
 	DeliveryConcurrency  int
+	DeliveryLease        time.Duration // 0: the engine's default
 	DisableAfter         time.Duration
 	DeliveryLogRetention time.Duration
 	ShutdownTimeout      time.Duration
 	OIDCIssuer           string
+	Pprof                bool
 }
 
 func defaultConfig() Config {
@@ -67,10 +69,12 @@ func (c *Config) registerServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.WebhookValidity, "webhook-validity", c.WebhookValidity, "how long a new webhook lives")
 	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "time a destination has to answer one attempt")
 	fs.IntVar(&c.DeliveryConcurrency, "delivery-concurrency", c.DeliveryConcurrency, "requests in flight at once per webhook")
+	fs.DurationVar(&c.DeliveryLease, "delivery-lease", c.DeliveryLease, "how long a claimed delivery stays with its instance before another may take it over, longer than --delivery-timeout (default 30s, or twice --delivery-timeout if longer)")
 	fs.DurationVar(&c.DisableAfter, "disable-after", c.DisableAfter, "disable a webhook whose destination has had no success for this long")
 	fs.DurationVar(&c.DeliveryLogRetention, "delivery-log-retention", c.DeliveryLogRetention, "how long delivery attempts are kept for the debugging endpoints")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests and deliveries in flight")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "also accept access tokens of this OpenID provider")
+	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's runtime profiles under /debug/pprof/ to loopback clients (for shiftwire bench --cpuprofile)")
 }
 
 // Validate checks the settings that serve uses.
@@ -95,6 +99,10 @@ func (c *Config) Validate() error {
 		if d.v <= 0 {
 			problems = append(problems, d.name+" must be positive")
 		}
+	}
+	if c.DeliveryLease < 0 || (c.DeliveryLease > 0 && c.DeliveryLease <= c.DeliveryTimeout) {
+		// An attempt that outlives its lease may be sent again by another instance at once.
+		problems = append(problems, "--delivery-lease must be longer than --delivery-timeout")
 	}
 	if c.DeliveryConcurrency < 1 || c.DeliveryConcurrency > 1000 {
 		problems = append(problems, "--delivery-concurrency must be from 1 to 1000")

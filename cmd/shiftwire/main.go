@@ -4,6 +4,7 @@
 //	shiftwire migrate
 //	shiftwire tenants create NAME [--timezone Europe/Brussels]
 //	shiftwire clients create --tenant NAME --scope "SCOPE SCOPE ..."
+//	shiftwire bench [--webhooks 100] [--rate 0] [--duration 20s] [--json]
 //
 // Every flag has a SHIFTWIRE_* environment equivalent (--db is SHIFTWIRE_DB); a flag given on
 // the command line wins over the environment.
@@ -36,6 +37,7 @@ const usage = `Usage:
   shiftwire migrate [flags]               apply database migrations and exit
   shiftwire tenants create NAME [flags]   create a tenant
   shiftwire clients create [flags]        create an OAuth client; prints its secret once
+  shiftwire bench [flags]                 measure delivery on loopback against SPEC section 12
 Run "shiftwire COMMAND -h" for the flags of a command.
 `
 
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runTenantsCreate(ctx, rest[1:], getenv, stdout, stderr)
 		}
 		return runClientsCreate(ctx, rest[1:], getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

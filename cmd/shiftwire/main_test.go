@@ -193,8 +193,8 @@ func startServerEnv(t *testing.T, e env, args ...string) *testServer {
 	case line, ok := <-first:
 		const prefix = "shiftwire listening on http://"
 		if !ok || !strings.HasPrefix(line, prefix) {
-			cancel()
-			t.Fatalf("first line of serve: %q (run: %v)\n%s", line, <-s.done, s.stderr)
+			// The clean-up reports what run returned.
+			t.Fatalf("first line of serve: %q\n%s", line, s.stderr)
 		}
 		s.addr = strings.TrimPrefix(line, prefix)
 	case <-time.After(30 * time.Second):

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/shiftwire/shiftwire"
@@ -47,6 +49,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	engine := delivery.New(delivery.Config{
 		Concurrency:    cfg.DeliveryConcurrency,
 		Timeout:        cfg.DeliveryTimeout,
+		Lease:          cfg.DeliveryLease,
 		DisableAfter:   cfg.DisableAfter,
 		Retention:      cfg.DeliveryLogRetention,
 		AllowPrivate:   cfg.AllowPrivateDestinations,
@@ -91,7 +94,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           withPprof(api, cfg.Pprof),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -138,6 +141,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// withPprof serves Go's runtime profiles under /debug/pprof/ beside h when on, and only to
+// loopback clients: a profile shows what the process is doing, which is not for the network.
+func withPprof(h http.Handler, on bool) http.Handler {
+	if !on {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/debug/pprof/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			http.NotFound(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // newLogger logs JSON lines, or readable text in dev mode.

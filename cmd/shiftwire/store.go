@@ -6,6 +6,7 @@ import (
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/masterkey"
+	"github.com/shiftwire/shiftwire/internal/postgres"
 	"github.com/shiftwire/shiftwire/internal/sqlite"
 )
 
@@ -30,7 +31,13 @@ func openStore(ctx context.Context, cfg *Config) (shiftwire.Store, shiftwire.Sec
 		return nil, nil, err
 	}
 	if cfg.DatabaseURL != "" {
-		return nil, nil, fmt.Errorf("PostgreSQL is not supported by this build yet")
+		// Every instance on the database must be given the same master key: each one opens
+		// the signing keys the others sealed.
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, box)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, master, nil
 	}
 	db, err := sqlite.Open(ctx, cfg.DBPath, box)
 	if err != nil {

@@ -132,7 +132,7 @@ func wantOffset(t *testing.T, validUntil string, validity time.Duration, loc str
 func TestCreateWebhook(t *testing.T) {
 	f := newFixture(t)
 
-	hook := f.createWebhook(f.acme, "externalReferences=(people,@badge-number)", hookBody("https://example.com/hook?x=1", "clockings"))
+	hook := f.createWebhook(f.acme, "externalReferences=(people,@badge-number)", hookBody("https://example.com/hook?token=receiver-secret-42", "clockings"))
 	if !guid.MatchString(hook.ID) {
 		t.Errorf("id %q is not a GUID", hook.ID)
 	}
@@ -140,7 +140,7 @@ func TestCreateWebhook(t *testing.T) {
 	if raw, err := base64.StdEncoding.DecodeString(key); !ok || err != nil || len(raw) != 32 {
 		t.Errorf("key is not whsec_ and base64 of 32 bytes")
 	}
-	if hook.Status != "Enabled" || hook.DestinationURL != "https://example.com/hook?x=1" || hook.CollectionName != "clockings" || hook.DisabledReason != "" {
+	if hook.Status != "Enabled" || hook.DestinationURL != "https://example.com/hook?token=receiver-secret-42" || hook.CollectionName != "clockings" || hook.DisabledReason != "" {
 		t.Errorf("created %+v", hook.webhookOut)
 	}
 	if got := fmt.Sprint(hook.ExternalReferences); got != "map[people:[@badge-number]]" {
@@ -199,14 +199,16 @@ func TestCreateWebhook(t *testing.T) {
 		}
 	})
 
-	// No log line holds the key, a client secret or an access token, and the database
-	// holds the key only encrypted.
+	// No log line holds the key, a client secret, an access token or the query of a
+	// destination URL (a receiver's own secret often sits there), and the database holds
+	// the key only encrypted.
 	f.stop()
 	log := f.stderr.String()
 	for name, secret := range map[string]string{
-		"signing key":   key,
-		"client secret": f.acme.ClientSecret,
-		"access token":  f.token(f.acme),
+		"signing key":    key,
+		"client secret":  f.acme.ClientSecret,
+		"access token":   f.token(f.acme),
+		"receiver token": "receiver-secret-42",
 	} {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log holds the %s", name)

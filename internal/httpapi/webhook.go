@@ -3,6 +3,7 @@ package httpapi
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -111,8 +112,10 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreateWebhook(r.Context(), hook); err != nil {
 		return err
 	}
+	// Only the destination's host is logged: the path and query of a receiver's URL often
+	// hold a token of the receiver's own.
 	s.log.InfoContext(r.Context(), "webhook created", "tenant", c.tenant.Name, "webhook", hook.ID,
-		"collection", hook.Collection, "destination", hook.DestinationURL)
+		"collection", hook.Collection, "destinationHost", destinationHost(dest))
 	w.Header().Set("Location", webhooksPath+"/"+hook.ID)
 	writeJSON(w, http.StatusCreated, struct {
 		ID  string `json:"id"`
@@ -120,6 +123,15 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		webhookJSON
 	}{hook.ID, signing.EncodeKey(hook.Key.Reveal()), renderWebhook(hook, c.tenant)})
 	return nil
+}
+
+// destinationHost returns the host and port of a validated destination URL.
+func destinationHost(dest string) string {
+	u, err := url.Parse(dest)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // listWebhooks serves GET /webhooks?filter=...: the tenant's webhooks in creation order,

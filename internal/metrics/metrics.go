@@ -1,5 +1,6 @@
 // Package metrics exposes Shiftwire's Prometheus metrics: changes committed, delivery
-// attempts and latency, the backlog, webhooks by status, and the Go runtime and process.
+// attempts and latency, the backlog, webhooks by status, SQL statements run, and the Go
+// runtime and process.
 package metrics
 
 import (
@@ -18,6 +19,16 @@ import (
 type Source interface {
 	Backlog(ctx context.Context, now time.Time) (shiftwire.BacklogCounts, error)
 	WebhookCounts(ctx context.Context) (map[shiftwire.WebhookStatus]int64, error)
+}
+
+// StatementCounter is a Source that counts the SQL statements it runs, for
+// shiftwire_db_statements_total: the SQLite store counts them in a wrapped database/sql
+// driver; a PostgreSQL store counts them with a pgx tracer. A store without it simply has no
+// such metric.
+type StatementCounter interface {
+	// Statements returns the statements run since the store was opened: every query and
+	// exec, and every begin, commit and rollback.
+	Statements() int64
 }
 
 // Metrics holds the registry and the instruments the rest of Shiftwire updates.
@@ -54,6 +65,14 @@ func New(src Source) *Metrics {
 	}
 	m.registry.MustRegister(m.changes, m.attempts, m.latency, &storeCollector{src: src},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if sc, ok := src.(StatementCounter); ok {
+		// Read at scrape time from the store's own counter: counting happens on the hot path
+		// as one atomic add, with nothing of Prometheus in it.
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "shiftwire_db_statements_total",
+			Help: "SQL statements run by this process's store (queries, execs, begins, commits and rollbacks).",
+		}, func() float64 { return float64(sc.Statements()) }))
+	}
 	return m
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shiftwire/shiftwire"
@@ -29,6 +30,8 @@ type DB struct {
 	sealer shiftwire.Sealer
 	now    func() time.Time
 	notify chan struct{}
+
+	statements *atomic.Int64 // statements run on both pools, see Statements
 }
 
 var _ shiftwire.Store = (*DB)(nil)
@@ -47,21 +50,22 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 		q.Set("_txlock", txlock)
 		return "file:" + path + "?" + q.Encode()
 	}
-	write, err := sql.Open("sqlite", dsn("immediate"))
+	statements := new(atomic.Int64)
+	write, err := openCounted(dsn("immediate"), statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", dsn("deferred"))
+	read, err := openCounted(dsn("deferred"), statements)
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
-	db := &DB{write: write, read: read, sealer: sealer, now: time.Now, notify: make(chan struct{}, 1)}
+	db := &DB{write: write, read: read, sealer: sealer, now: time.Now, notify: make(chan struct{}, 1), statements: statements}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

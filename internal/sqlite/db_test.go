@@ -33,6 +33,19 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) shiftwire.Store { return openTestDB(t) })
 }
 
+// TestConformanceShared runs the several-instances suite with the same store for every
+// instance: SQLite serves one instance per database.
+func TestConformanceShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T, n int) []shiftwire.Store {
+		db := openTestDB(t)
+		out := make([]shiftwire.Store, n)
+		for i := range out {
+			out[i] = db
+		}
+		return out
+	})
+}
+
 func TestMigrateTwice(t *testing.T) {
 	db := openTestDB(t)
 	if err := db.Migrate(context.Background()); err != nil {

@@ -214,7 +214,8 @@ func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (int, erro
 	total := 0
 	for _, query := range []string{
 		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < ? LIMIT ?)`,
-		`DELETE FROM changes WHERE rowid IN (SELECT c.rowid FROM changes c WHERE c.committed_at < ?
+		// changes is a WITHOUT ROWID table: rows are named by their primary key.
+		`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < ?
 			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version) LIMIT ?)`,
 	} {
 		res, err := db.write.ExecContext(ctx, query, millis(before), limit)

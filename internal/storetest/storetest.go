@@ -31,6 +31,13 @@ func Run(t *testing.T, open Opener) {
 		{"NextID", testNextID},
 		{"ConcurrentVersions", testConcurrentVersions},
 		{"CustomReferences", testCustomReferences},
+		{"FanOut", testFanOut},
+		{"ClaimLanes", testClaimLanes},
+		{"CompleteDeliveries", testCompleteDeliveries},
+		{"CompleteDisables", testCompleteDisables},
+		{"ReleaseLeases", testReleaseLeases},
+		{"ExpireWebhooks", testExpireWebhooks},
+		{"Prune", testPrune},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,801 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shiftwire/shiftwire/internal/bench"
+	"github.com/shiftwire/shiftwire/internal/delivery"
+)
+
+// benchConfig is every setting of shiftwire bench.
+type benchConfig struct {
+	Label               string
+	DatabaseURL         string
+	MasterKey           string
+	Instances           int
+	Webhooks            int
+	BatchSize           int
+	WriteBatch          int
+	Writers             int
+	Rate                float64
+	Duration            time.Duration
+	Changes             int64
+	MaxPending          int64
+	Backlog             int64
+	DeadShare           float64
+	DeadMode            string
+	DeliveryConcurrency int
+	Timeout             time.Duration
+	Ceiling             time.Duration
+	CPUProfile          string
+	ProfileSeconds      int
+	ServeFlags          string
+	JSON                bool
+	Keep                bool
+	Quiet               bool
+}
+
+func (c *benchConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Label, "label", "", "a name for the run, printed in the report")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL of an empty database to run against (default: a fresh SQLite file in a temporary directory)")
+	fs.StringVar(&c.MasterKey, "master-key", "", "master key for --database-url (default: a random one, given to every instance)")
+	fs.IntVar(&c.Instances, "instances", 1, "serve processes to start (more than one needs --database-url)")
+	fs.IntVar(&c.Webhooks, "webhooks", 100, "webhooks, each to its own loopback receiver")
+	fs.IntVar(&c.BatchSize, "batch-size", 0, "create the webhooks with ?batchSize=N (batch mode); 0: one event per request")
+	fs.IntVar(&c.WriteBatch, "write-batch", 100, "changes per POST /changes request")
+	fs.IntVar(&c.Writers, "writers", 4, "write requests in flight at once")
+	fs.Float64Var(&c.Rate, "rate", 0, "changes per second offered; 0: as fast as the server delivers (at most --max-pending events outstanding)")
+	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "how long to load changes")
+	fs.Int64Var(&c.Changes, "changes", 0, "stop loading after this many changes (default: rate x duration, or a bound that keeps the bench's memory small)")
+	fs.Int64Var(&c.MaxPending, "max-pending", 0, "with --rate 0, the most events outstanding at once (default: enough to keep every delivery slot busy)")
+	fs.Int64Var(&c.Backlog, "backlog", 0, "pre-fill this many queued events before the server starts, then measure the drain (SQLite only)")
+	fs.Float64Var(&c.DeadShare, "dead-share", 0, "share of webhooks (0 to 1) whose destination is dead")
+	fs.StringVar(&c.DeadMode, "dead-mode", string(bench.DeadRefuse), "how dead destinations fail: refuse (closed port) or hang (accept, never answer)")
+	fs.IntVar(&c.DeliveryConcurrency, "delivery-concurrency", 8, "serve's --delivery-concurrency")
+	fs.DurationVar(&c.Timeout, "timeout", 5*time.Minute, "how long to wait for the last events after loading ends (or for a backlog to drain)")
+	fs.DurationVar(&c.Ceiling, "ceiling", 5*time.Second, "how long to measure the bare HTTP ceiling after the run; 0 skips it")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the (first) server, taken during the load, to this file")
+	fs.IntVar(&c.ProfileSeconds, "profile-seconds", 10, "length of the --cpuprofile profile")
+	fs.StringVar(&c.ServeFlags, "serve-flags", "", "more flags for serve, space-separated (for example \"--delivery-timeout 2s\")")
+	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
+	fs.BoolVar(&c.Keep, "keep", false, "keep the temporary directory (database and server logs)")
+	fs.BoolVar(&c.Quiet, "quiet", false, "no progress lines on stderr")
+}
+
+func (c *benchConfig) validate() error {
+	var problems []string
+	if c.Webhooks < 1 || c.Webhooks > 10000 {
+		problems = append(problems, "--webhooks must be from 1 to 10000")
+	}
+	if c.BatchSize < 0 || c.BatchSize > 1000 {
+		problems = append(problems, "--batch-size must be from 0 to 1000")
+	}
+	if c.WriteBatch < 1 || c.WriteBatch > 100000 {
+		problems = append(problems, "--write-batch must be from 1 to 100000")
+	}
+	if c.Writers < 1 || c.Writers > 64 {
+		problems = append(problems, "--writers must be from 1 to 64")
+	}
+	if c.Rate < 0 || math.IsInf(c.Rate, 0) || math.IsNaN(c.Rate) {
+		problems = append(problems, "--rate must be 0 or positive")
+	}
+	if c.Duration <= 0 || c.Duration > time.Hour {
+		problems = append(problems, "--duration must be positive and at most 1h")
+	}
+	if c.Timeout <= 0 || c.Timeout > 2*time.Hour {
+		problems = append(problems, "--timeout must be positive and at most 2h")
+	}
+	if c.Ceiling < 0 || c.Ceiling > time.Minute {
+		problems = append(problems, "--ceiling must be from 0 to 1m")
+	}
+	if c.DeadShare < 0 || c.DeadShare >= 1 {
+		problems = append(problems, "--dead-share must be from 0 up to (not including) 1")
+	}
+	if c.dead() >= c.Webhooks {
+		problems = append(problems, "--dead-share leaves no healthy webhook")
+	}
+	if c.DeadMode != string(bench.DeadRefuse) && c.DeadMode != string(bench.DeadHang) {
+		problems = append(problems, "--dead-mode must be refuse or hang")
+	}
+	if c.Instances < 1 || c.Instances > 16 {
+		problems = append(problems, "--instances must be from 1 to 16")
+	}
+	if c.Instances > 1 && c.DatabaseURL == "" {
+		problems = append(problems, "--instances above 1 needs --database-url: SQLite has one engine per file")
+	}
+	if c.Backlog < 0 || c.Backlog > 100_000_000 {
+		problems = append(problems, "--backlog must be from 0 to 100000000")
+	}
+	if c.Backlog > 0 && c.DatabaseURL != "" {
+		problems = append(problems, "--backlog pre-fills the SQLite file directly; it does not work with --database-url yet")
+	}
+	if c.Changes < 0 || c.MaxPending < 0 {
+		problems = append(problems, "--changes and --max-pending must not be negative")
+	}
+	if c.DeliveryConcurrency < 1 || c.DeliveryConcurrency > 1000 {
+		problems = append(problems, "--delivery-concurrency must be from 1 to 1000")
+	}
+	if c.ProfileSeconds < 1 || c.ProfileSeconds > 300 {
+		problems = append(problems, "--profile-seconds must be from 1 to 300")
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// dead returns how many webhooks have a dead destination.
+func (c *benchConfig) dead() int {
+	return int(math.Round(float64(c.Webhooks) * c.DeadShare))
+}
+
+// maxObjects is the bound on the changes of the run: each change writes the next object id.
+func (c *benchConfig) maxObjects() int64 {
+	switch {
+	case c.Backlog > 0:
+		return (c.Backlog + int64(c.Webhooks) - 1) / int64(c.Webhooks)
+	case c.Changes > 0:
+		return c.Changes
+	case c.Rate > 0:
+		return int64(math.Ceil(c.Rate * c.Duration.Seconds()))
+	}
+	// As fast as possible: far more than 2 cores deliver in the longest sensible run, while
+	// the tracker's bitmap (webhooks x objects bits) stays a few MiB.
+	return min(2_000_000, max(1000, 20_000_000/int64(c.Webhooks)))
+}
+
+// maxPending is the closed loop's bound on outstanding events.
+func (c *benchConfig) maxPending() int64 {
+	if c.MaxPending > 0 {
+		return c.MaxPending
+	}
+	inFlight := int64(min(c.Webhooks*c.DeliveryConcurrency, delivery.DefaultConfig().MaxInFlight)) * int64(max(1, c.BatchSize))
+	return max(20_000, 2*inFlight)
+}
+
+// benchReport is what a run measured; --json prints it as it is.
+type benchReport struct {
+	Label   string        `json:"label,omitempty"`
+	Date    time.Time     `json:"date"`
+	Machine bench.Machine `json:"machine"`
+	Version string        `json:"version"`
+	Command string        `json:"command"`
+
+	Store               string  `json:"store"`
+	Instances           int     `json:"instances"`
+	Webhooks            int     `json:"webhooks"`
+	Healthy             int     `json:"healthy"`
+	Dead                int     `json:"dead"`
+	DeadMode            string  `json:"deadMode,omitempty"`
+	BatchSize           int     `json:"batchSize"`
+	DeliveryConcurrency int     `json:"deliveryConcurrency"`
+	Mode                string  `json:"mode"` // closed-loop, fixed-rate or backlog
+	OfferedRate         float64 `json:"offeredChangesPerSecond,omitempty"`
+
+	Load struct {
+		Changes       int64   `json:"changes"`
+		Requests      int64   `json:"requests"`
+		Failed        int64   `json:"failed"`
+		Late          int64   `json:"late,omitempty"`
+		Seconds       float64 `json:"seconds"`
+		ChangesPerSec float64 `json:"changesPerSecond"`
+		WriteP50Ms    float64 `json:"writeP50Ms"`
+		WriteP99Ms    float64 `json:"writeP99Ms"`
+		Error         string  `json:"error,omitempty"`
+	} `json:"load"`
+
+	Events struct {
+		Expected int64 `json:"expected"`
+		bench.TrackerStats
+		Complete bool `json:"complete"`
+	} `json:"events"`
+	// Seconds runs from the first write request sent (the server's start for a backlog) to
+	// the last event received.
+	Seconds      float64 `json:"seconds"`
+	EventsPerSec float64 `json:"eventsPerSecond"`
+	// PerHealthyWebhook is EventsPerSec divided by the healthy webhooks.
+	PerHealthyWebhook float64 `json:"eventsPerSecondPerHealthyWebhook"`
+
+	// Latency is from the moment the write request carrying the change was sent to the
+	// moment the receiver had the event: commit-to-receipt plus the write's own time.
+	Latency *struct {
+		Count int64   `json:"count"`
+		P50Ms float64 `json:"p50Ms"`
+		P95Ms float64 `json:"p95Ms"`
+		P99Ms float64 `json:"p99Ms"`
+		MaxMs float64 `json:"maxMs"`
+	} `json:"latency,omitempty"`
+
+	Statements         float64            `json:"statements"`
+	StatementsPerEvent float64            `json:"statementsPerEvent"`
+	Attempts           map[string]float64 `json:"attempts"`
+
+	Servers []benchServer `json:"servers"`
+	// BenchCPUSeconds is the bench process's own CPU (receivers and load) over the run.
+	BenchCPUSeconds float64 `json:"benchCpuSeconds"`
+
+	Ceiling        *bench.CeilingResult `json:"ceiling,omitempty"`
+	ShareOfCeiling float64              `json:"shareOfCeiling,omitempty"`
+	Profile        string               `json:"profile,omitempty"`
+	StartupSeconds float64              `json:"startupSeconds,omitempty"`
+	PrefillSeconds float64              `json:"prefillSeconds,omitempty"`
+	Warnings       []string             `json:"warnings,omitempty"`
+}
+
+// benchServer is what a run measured of one server process.
+type benchServer struct {
+	PID            int     `json:"pid"`
+	PeakRSSMiB     float64 `json:"peakRssMiB"`     // VmHWM at the end of the run
+	SampledPeakMiB float64 `json:"sampledPeakMiB"` // the largest VmRSS sampled every 100 ms
+	LastRSSMiB     float64 `json:"lastRssMiB"`
+	CPUSeconds     float64 `json:"cpuSeconds"` // user and system, over the measured part of the run
+	Statements     float64 `json:"statements"`
+}
+
+// runBench measures delivery end to end on loopback: it starts serve processes of this very
+// binary with a fresh store, receivers in this process, creates webhooks and loads changes
+// through the API, waits for every event, and reports. It reads no SHIFTWIRE_* variables: a
+// benchmark must never reach a real database because of the caller's environment.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg benchConfig
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	cfg.register(fs)
+	positional, err := parseFlags(fs, args, func(string) string { return "" }, stderr)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return fmt.Errorf("bench takes no arguments, got %q", positional)
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	progress := stderr
+	if cfg.Quiet {
+		progress = io.Discard
+	}
+	b := &benchRun{cfg: cfg, progress: progress, command: "shiftwire bench " + strings.Join(args, " ")}
+	rep, err := b.run(ctx)
+	if rep != nil {
+		if cfg.JSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+		} else {
+			printBenchReport(stdout, rep)
+		}
+	}
+	return err
+}
+
+// benchRun is one run of the bench.
+type benchRun struct {
+	cfg      benchConfig
+	progress io.Writer
+	command  string
+
+	exe, dir, dbPath string
+	storeArgs        []string
+	tenant           string
+	children         []*benchChild
+	tracker          *bench.Tracker
+	servers          *bench.Servers
+}
+
+func (b *benchRun) logf(format string, args ...any) {
+	fmt.Fprintf(b.progress, "bench: "+format+"\n", args...)
+}
+
+func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
+	cfg := b.cfg
+	var err error
+	if b.exe, err = os.Executable(); err != nil {
+		return nil, err
+	}
+	if b.dir, err = os.MkdirTemp("", "shiftwire-bench-"); err != nil {
+		return nil, err
+	}
+	if cfg.Keep {
+		b.logf("keeping %s", b.dir)
+	} else {
+		defer os.RemoveAll(b.dir)
+	}
+	defer b.stopAll()
+
+	rep := &benchReport{
+		Label: cfg.Label, Date: time.Now().UTC().Truncate(time.Second), Machine: bench.ThisMachine(), Version: version,
+		Command: b.command, Instances: cfg.Instances, Webhooks: cfg.Webhooks, Dead: cfg.dead(),
+		BatchSize: cfg.BatchSize, DeliveryConcurrency: cfg.DeliveryConcurrency, OfferedRate: cfg.Rate,
+	}
+	rep.Healthy = cfg.Webhooks - rep.Dead
+	if rep.Dead > 0 {
+		rep.DeadMode = cfg.DeadMode
+	}
+	switch {
+	case cfg.Backlog > 0:
+		rep.Mode = "backlog"
+	case cfg.Rate > 0:
+		rep.Mode = "fixed-rate"
+	default:
+		rep.Mode = "closed-loop"
+	}
+
+	// The store: a fresh SQLite file, or the given PostgreSQL database with a tenant of its
+	// own per run.
+	b.tenant = "bench"
+	if cfg.DatabaseURL != "" {
+		rep.Store = "postgres"
+		if cfg.MasterKey == "" {
+			key := make([]byte, 32)
+			rand.Read(key)
+			cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
+		}
+		b.storeArgs = []string{"--database-url", cfg.DatabaseURL, "--master-key", cfg.MasterKey}
+		b.tenant = fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	} else {
+		rep.Store = "sqlite"
+		b.dbPath = filepath.Join(b.dir, "shiftwire.db")
+		b.storeArgs = []string{"--db", b.dbPath}
+	}
+	if _, err := runAdminChild(ctx, b.exe, append([]string{"tenants", "create", b.tenant}, b.storeArgs...)...); err != nil {
+		return nil, err
+	}
+	out, err := runAdminChild(ctx, b.exe, append([]string{"clients", "create", "--tenant", b.tenant, "--scope", benchScopes()}, b.storeArgs...)...)
+	if err != nil {
+		return nil, err
+	}
+	var client struct {
+		ClientID     string `json:"clientId"`
+		ClientSecret string `json:"clientSecret"`
+	}
+	if err := json.Unmarshal(out, &client); err != nil {
+		return nil, fmt.Errorf("clients create printed %q: %w", out, err)
+	}
+
+	// Receivers: the healthy ones first, then the dead ones. Keys are known only once the
+	// webhooks exist, so handlers look them up then.
+	maxID := cfg.maxObjects()
+	b.tracker = bench.NewTracker(rep.Healthy, maxID)
+	keys := make([][]byte, cfg.Webhooks)
+	var keysReady sync.WaitGroup
+	keysReady.Add(1)
+	ready := sync.OnceFunc(keysReady.Done)
+	defer ready()
+	b.servers, err = bench.StartServers(rep.Healthy, rep.Dead, bench.DeadMode(cfg.DeadMode), func(i int) http.Handler {
+		var h http.Handler
+		var once sync.Once
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			once.Do(func() {
+				keysReady.Wait()
+				h = b.tracker.Handler(i, keys[i])
+			})
+			h.ServeHTTP(w, r)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer b.servers.Close()
+
+	serveArgs := append([]string{"--addr", "127.0.0.1:0", "--default-tenant", b.tenant,
+		"--allow-private-destinations", "--allow-insecure-destinations",
+		"--delivery-concurrency", strconv.Itoa(cfg.DeliveryConcurrency)}, b.storeArgs...)
+	if cfg.CPUProfile != "" {
+		serveArgs = append(serveArgs, "--pprof")
+	}
+	serveArgs = append(serveArgs, strings.Fields(cfg.ServeFlags)...)
+
+	var ld *loader
+	var loadStart time.Time
+	statementsBefore := make([]float64, cfg.Instances)
+	attemptsBefore := map[string]float64{}
+	cpuBefore := make([]time.Duration, cfg.Instances)
+	var benchCPUBefore time.Duration
+	var profileDone chan error
+
+	if cfg.Backlog > 0 {
+		start := time.Now()
+		b.logf("pre-filling %d changes x %d webhooks", maxID, cfg.Webhooks)
+		got, err := prefillBacklog(ctx, b.dbPath, b.tenant, client.ClientID, b.servers.URLs, cfg.BatchSize, maxID, b.progress)
+		if err != nil {
+			return nil, err
+		}
+		copy(keys, got)
+		ready()
+		rep.PrefillSeconds = time.Since(start).Seconds()
+		rep.Load.Changes = maxID
+		benchCPUBefore = processCPU()
+		loadStart = time.Now()
+		if err := b.startServers(ctx, serveArgs); err != nil {
+			return rep, err
+		}
+		rep.StartupSeconds = time.Since(loadStart).Seconds()
+		if cfg.CPUProfile != "" {
+			profileDone = b.profile(ctx, 0)
+		}
+	} else {
+		if err := b.startServers(ctx, serveArgs); err != nil {
+			return rep, err
+		}
+		apis := make([]*benchAPI, len(b.children))
+		for i, c := range b.children {
+			if apis[i], err = newBenchAPI(ctx, c.addr, b.tenant, client.ClientID, client.ClientSecret); err != nil {
+				return rep, err
+			}
+		}
+		for i, dest := range b.servers.URLs {
+			if _, keys[i], err = apis[0].createWebhook(ctx, dest, cfg.BatchSize); err != nil {
+				return rep, fmt.Errorf("create webhook %d: %w", i, err)
+			}
+		}
+		ready()
+		b.logf("%d webhooks created (%d healthy, %d dead); loading", cfg.Webhooks, rep.Healthy, rep.Dead)
+		for i, c := range b.children {
+			m, err := bench.Scrape(ctx, http.DefaultClient, "http://"+c.addr+"/metrics")
+			if err != nil {
+				return rep, err
+			}
+			statementsBefore[i] = m["shiftwire_db_statements_total"]
+			addAttempts(attemptsBefore, m)
+		}
+		for i, c := range b.children {
+			cpuBefore[i], _ = bench.CPUTime(c.pid())
+		}
+		benchCPUBefore = processCPU()
+		ld = &loader{apis: apis, tracker: b.tracker, writeBatch: cfg.WriteBatch, maxID: maxID, healthy: int64(rep.Healthy)}
+		loadCtx, stopLoad := context.WithTimeout(ctx, cfg.Duration)
+		loadStart = time.Now()
+		if cfg.CPUProfile != "" {
+			profileDone = b.profile(ctx, 2*time.Second)
+		}
+		stopProgress := b.showProgress(ld, loadStart)
+		if cfg.Rate > 0 {
+			ld.fixedRate(loadCtx, cfg.Writers, cfg.Rate)
+		} else {
+			ld.closedLoop(loadCtx, cfg.Writers, cfg.maxPending())
+		}
+		stopLoad()
+		stopProgress()
+		loadSeconds := time.Since(loadStart).Seconds()
+		rep.Load.Changes = ld.committed.Load()
+		rep.Load.Requests = ld.requests.Load()
+		rep.Load.Failed = ld.failed.Load()
+		rep.Load.Late = ld.late.Load()
+		rep.Load.Seconds = loadSeconds
+		rep.Load.ChangesPerSec = float64(rep.Load.Changes) / loadSeconds
+		rep.Load.WriteP50Ms = ms(ld.writeTime.Quantile(0.5))
+		rep.Load.WriteP99Ms = ms(ld.writeTime.Quantile(0.99))
+		if err := ld.err(); err != nil {
+			rep.Load.Error = err.Error()
+		}
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+	}
+
+	pids := make([]int, len(b.children))
+	for i, c := range b.children {
+		pids[i] = c.pid()
+	}
+	sampler := bench.SampleRSS(pids, 100*time.Millisecond)
+	rep.Events.Expected = rep.Load.Changes * int64(rep.Healthy)
+	b.logf("waiting for %d events", rep.Events.Expected)
+	stopProgress := b.showProgress(ld, loadStart)
+	waitErr := b.waitForEvents(ctx, rep.Events.Expected)
+	stopProgress()
+	sampler.Stop()
+
+	stats := b.tracker.Stats()
+	rep.Events.TrackerStats = stats
+	rep.Events.Complete = stats.Received >= rep.Events.Expected
+	if !stats.Last.IsZero() {
+		rep.Seconds = stats.Last.Sub(loadStart).Seconds()
+		rep.EventsPerSec = float64(stats.Received) / rep.Seconds
+		if rep.Healthy > 0 {
+			rep.PerHealthyWebhook = rep.EventsPerSec / float64(rep.Healthy)
+		}
+	}
+	if rep.Mode != "backlog" && b.tracker.Latency.Count() > 0 {
+		h := &b.tracker.Latency
+		rep.Latency = &struct {
+			Count int64   `json:"count"`
+			P50Ms float64 `json:"p50Ms"`
+			P95Ms float64 `json:"p95Ms"`
+			P99Ms float64 `json:"p99Ms"`
+			MaxMs float64 `json:"maxMs"`
+		}{h.Count(), ms(h.Quantile(0.5)), ms(h.Quantile(0.95)), ms(h.Quantile(0.99)), ms(h.Max())}
+	}
+
+	// The servers' side, read before they stop.
+	rep.Attempts = map[string]float64{}
+	for i, c := range b.children {
+		s := benchServer{PID: c.pid()}
+		if m, err := bench.Scrape(ctx, http.DefaultClient, "http://"+c.addr+"/metrics"); err == nil {
+			s.Statements = m["shiftwire_db_statements_total"] - statementsBefore[i]
+			addAttempts(rep.Attempts, m)
+		} else {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("scrape instance %d: %v", i, err))
+		}
+		if hwm, ok := bench.PeakRSS(c.pid()); ok {
+			s.PeakRSSMiB = mib(hwm)
+		}
+		s.SampledPeakMiB, s.LastRSSMiB = mib(sampler.Peak(c.pid())), mib(sampler.Last(c.pid()))
+		if cpu, ok := bench.CPUTime(c.pid()); ok {
+			s.CPUSeconds = (cpu - cpuBefore[i]).Seconds()
+		}
+		rep.Statements += s.Statements
+		rep.Servers = append(rep.Servers, s)
+	}
+	for k, v := range attemptsBefore {
+		rep.Attempts[k] -= v
+	}
+	if stats.Received > 0 {
+		rep.StatementsPerEvent = rep.Statements / float64(stats.Received)
+	}
+	rep.BenchCPUSeconds = (processCPU() - benchCPUBefore).Seconds()
+	if stats.BadSignatures > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d requests failed signature verification", stats.BadSignatures))
+	}
+	if stats.Unexpected > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d events or bodies the bench did not expect", stats.Unexpected))
+	}
+	if profileDone != nil {
+		if err := <-profileDone; err != nil {
+			rep.Warnings = append(rep.Warnings, "cpu profile: "+err.Error())
+		} else {
+			rep.Profile = cfg.CPUProfile
+		}
+	}
+
+	// Shut down: free the attempts stuck on hanging destinations, then SIGTERM.
+	b.servers.ReleaseHanging()
+	if err := b.stopAll(); err != nil {
+		rep.Warnings = append(rep.Warnings, err.Error())
+	}
+
+	if cfg.Ceiling > 0 && ctx.Err() == nil {
+		b.logf("measuring the bare HTTP ceiling for %s", cfg.Ceiling)
+		c, err := bench.Ceiling(ctx, bench.CeilingConfig{
+			Destinations: rep.Healthy,
+			PerHost:      cfg.DeliveryConcurrency,
+			MaxInFlight:  delivery.DefaultConfig().MaxInFlight,
+			Duration:     cfg.Ceiling,
+			Body:         eventBody,
+			Transport:    delivery.NewTransport(true, 10*time.Second),
+		})
+		if err != nil {
+			rep.Warnings = append(rep.Warnings, err.Error())
+		} else {
+			rep.Ceiling = &c
+			if cfg.BatchSize == 0 && c.PerSecond > 0 {
+				rep.ShareOfCeiling = rep.EventsPerSec / c.PerSecond
+			}
+		}
+	}
+	if waitErr != nil {
+		return rep, waitErr
+	}
+	return rep, nil
+}
+
+// startServers starts the configured number of serve processes.
+func (b *benchRun) startServers(ctx context.Context, args []string) error {
+	for i := range b.cfg.Instances {
+		c, err := startServeChild(ctx, b.exe, args, filepath.Join(b.dir, fmt.Sprintf("serve-%d.log", i)))
+		if err != nil {
+			return err
+		}
+		b.children = append(b.children, c)
+		b.logf("serve %d (pid %d) listening on %s", i, c.pid(), c.addr)
+	}
+	return nil
+}
+
+// stopAll stops every server still running; it is safe to call more than once.
+func (b *benchRun) stopAll() error {
+	var errs []error
+	for _, c := range b.children {
+		if err := c.stop(30 * time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	b.children = b.children[:0:0]
+	return errors.Join(errs...)
+}
+
+// waitForEvents waits until expected distinct events arrived, the timeout passed, or a
+// server died.
+func (b *benchRun) waitForEvents(ctx context.Context, expected int64) error {
+	deadline := time.NewTimer(b.cfg.Timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for b.tracker.Received() < expected {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("timed out after %s with %d of %d events received", b.cfg.Timeout, b.tracker.Received(), expected)
+		case <-tick.C:
+		}
+		for _, c := range b.children {
+			if c.exited() {
+				return fmt.Errorf("%w: %v; log: %s", errChildExited, c.waitErr, tail(c.logPath))
+			}
+		}
+	}
+	return nil
+}
+
+// showProgress prints the events received every five seconds until the returned function
+// is called.
+func (b *benchRun) showProgress(ld *loader, start time.Time) func() {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		last, lastAt := b.tracker.Received(), time.Now()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-t.C:
+				got := b.tracker.Received()
+				line := fmt.Sprintf("%5.0fs: %d events received, %.0f/s now", now.Sub(start).Seconds(), got,
+					float64(got-last)/now.Sub(lastAt).Seconds())
+				if ld != nil {
+					line += fmt.Sprintf(", %d changes written, %d outstanding", ld.committed.Load(), ld.outstanding())
+				}
+				for _, c := range b.children {
+					if rss, ok := bench.RSS(c.pid()); ok {
+						line += fmt.Sprintf(", serve RSS %.0f MiB", mib(rss))
+					}
+				}
+				b.logf("%s", line)
+				last, lastAt = got, now
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+	}
+}
+
+// profile takes a CPU profile of instance i after delay, in the background, and writes it to
+// the --cpuprofile file.
+func (b *benchRun) profile(ctx context.Context, delay time.Duration) chan error {
+	done := make(chan error, 1)
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", b.children[0].addr, b.cfg.ProfileSeconds)
+	go func() {
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			done <- ctx.Err()
+			return
+		}
+		b.logf("profiling serve for %ds", b.cfg.ProfileSeconds)
+		client := &http.Client{Timeout: time.Duration(b.cfg.ProfileSeconds)*time.Second + 30*time.Second}
+		resp, err := client.Get(url)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			done <- fmt.Errorf("GET %s: %s", url, resp.Status)
+			return
+		}
+		f, err := os.Create(b.cfg.CPUProfile)
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		done <- errors.Join(err, f.Close())
+	}()
+	return done
+}
+
+// addAttempts adds the delivery attempts by outcome from a scrape to into.
+func addAttempts(into map[string]float64, m map[string]float64) {
+	const prefix = `shiftwire_delivery_attempts_total{outcome="`
+	for k, v := range m {
+		if outcome, ok := strings.CutPrefix(k, prefix); ok {
+			into[strings.TrimSuffix(outcome, `"}`)] += v
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func mib(bytes int64) float64 { return float64(bytes) / (1 << 20) }
+
+// printBenchReport prints the report for people.
+func printBenchReport(w io.Writer, r *benchReport) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	title := "shiftwire bench"
+	if r.Label != "" {
+		title += ": " + r.Label
+	}
+	p("%s (%s)", title, r.Date.Format(time.RFC3339))
+	p("  machine     %s, %d cores, %d MiB, %s %s/%s", r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryMiB, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch)
+	p("  command     %s", r.Command)
+	mode := r.Mode
+	if r.OfferedRate > 0 {
+		mode += fmt.Sprintf(", %.0f changes/s offered", r.OfferedRate)
+	}
+	batch := "one event per request"
+	if r.BatchSize > 0 {
+		batch = fmt.Sprintf("batch mode, up to %d events per request", r.BatchSize)
+	}
+	p("  setup       %s, %d instance(s), %d webhooks (%d healthy, %d dead %s), %s, delivery concurrency %d, %s",
+		r.Store, r.Instances, r.Webhooks, r.Healthy, r.Dead, r.DeadMode, batch, r.DeliveryConcurrency, mode)
+	if r.Mode == "backlog" {
+		p("  backlog     %d changes pre-filled in %.1fs; server started in %.2fs", r.Load.Changes, r.PrefillSeconds, r.StartupSeconds)
+	} else {
+		p("  load        %d changes in %d requests over %.1fs (%.0f changes/s), write p50 %.1f ms, p99 %.1f ms, %d failed, %d late",
+			r.Load.Changes, r.Load.Requests, r.Load.Seconds, r.Load.ChangesPerSec, r.Load.WriteP50Ms, r.Load.WriteP99Ms, r.Load.Failed, r.Load.Late)
+	}
+	if r.Load.Error != "" {
+		p("  load error  %s", r.Load.Error)
+	}
+	e := r.Events
+	complete := "all arrived"
+	if !e.Complete {
+		complete = "INCOMPLETE"
+	}
+	p("  events      %d of %d received (%s), %d duplicates, %d requests", e.Received, e.Expected, complete, e.Duplicates, e.Requests)
+	p("  throughput  %.0f events/s end to end (%.1f per healthy webhook) over %.2fs", r.EventsPerSec, r.PerHealthyWebhook, r.Seconds)
+	if r.Latency != nil {
+		l := r.Latency
+		p("  latency     p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms (from the write request being sent to receipt; %d events)",
+			l.P50Ms, l.P95Ms, l.P99Ms, l.MaxMs, l.Count)
+	}
+	p("  statements  %.0f in all, %.2f per delivered event", r.Statements, r.StatementsPerEvent)
+	if len(r.Attempts) > 0 {
+		var parts []string
+		for _, k := range []string{"Succeeded", "Failed", "TimedOut", "ConnectionFailed"} {
+			if v, ok := r.Attempts[k]; ok {
+				parts = append(parts, fmt.Sprintf("%s %.0f", k, v))
+			}
+		}
+		p("  attempts    %s", strings.Join(parts, ", "))
+	}
+	for i, s := range r.Servers {
+		p("  serve %d     peak RSS %.1f MiB (VmHWM; sampled peak %.1f, last %.1f), CPU %.1fs, %.0f statements",
+			i, s.PeakRSSMiB, s.SampledPeakMiB, s.LastRSSMiB, s.CPUSeconds, s.Statements)
+	}
+	p("  bench CPU   %.1fs (receivers and load)", r.BenchCPUSeconds)
+	if c := r.Ceiling; c != nil {
+		p("  ceiling     %.0f requests/s, bare Go client and server, %d in flight, %.1fs", c.PerSecond, c.Concurrency, c.Duration.Seconds())
+		if r.ShareOfCeiling > 0 {
+			p("  share       %.1f %% of the ceiling", 100*r.ShareOfCeiling)
+		}
+	}
+	if r.Profile != "" {
+		p("  profile     %s (go tool pprof -top %s)", r.Profile, r.Profile)
+	}
+	for _, w := range r.Warnings {
+		p("  warning     %s", w)
+	}
+}

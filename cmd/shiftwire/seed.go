@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+)
+
+// seedDevData gives the --dev tenant a small, realistic data set, so that a developer who
+// subscribes a webhook and edits something sees events that look like Protime's: people
+// with badge and employee numbers, terminals, activity and absence definitions, break
+// definitions and absence groups with Dutch, French and English names, contracts with an
+// addendum, and last week's clockings of every kind, one of them edited.
+//
+// It writes through the same rules as the API, in one transaction, and only when the
+// tenant has no people yet, so restarting a dev server keeps what the developer changed.
+func seedDevData(ctx context.Context, store shiftwire.Store, tenant *shiftwire.Tenant, now time.Time) error {
+	people, err := store.ListObjects(ctx, tenant.ID, shiftwire.ObjectQuery{Collection: shiftwire.People, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(people) > 0 {
+		return nil
+	}
+	_, err = shiftwire.WriteObjects(ctx, store, tenant.ID, func(w *shiftwire.ObjectWriter) error {
+		put := func(r shiftwire.Record) error {
+			valid, err := shiftwire.ValidateRecord(r)
+			if err != nil {
+				return fmt.Errorf("dev seed: %s %d: %w", r.Collection(), r.ObjectID(), err)
+			}
+			_, _, err = w.Put(ctx, valid)
+			return err
+		}
+		for _, r := range devSeed(now.In(tenant.Location())) {
+			if err := put(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// names returns a name with its Dutch, French and English translations.
+func names(def, nl, fr, en string) shiftwire.TranslatedText {
+	return shiftwire.TranslatedText{Default: def, Translations: map[string]string{"nl": nl, "fr": fr, "en": en}}
+}
+
+var devFirstNames = []string{
+	"Jan", "Marie", "Luc", "Sofie", "Pieter", "Julie", "Tom", "Elise", "Koen", "Lotte",
+	"Thomas", "Camille", "Bart", "Nathalie", "Wim", "Sarah", "Dirk", "Emma", "Kevin", "Laura",
+	"Jens", "Hanne", "Maxime", "Inge", "Bram", "Chloé", "Stijn", "Ann", "Geert", "Louise",
+	"Ruben", "Fatima", "Youssef", "Els", "Nicolas", "Zoë",
+}
+
+var devLastNames = []string{
+	"Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet",
+	"Dubois", "Lambert", "Dupont", "Martin", "Vermeulen", "Hermans", "Pauwels", "Aerts", "Michiels", "Desmet",
+	"Leroy", "Simon", "Van Damme", "Segers", "Cools", "Renard", "Lemmens", "Verhoeven", "Smets", "Lejeune",
+	"Declercq", "El Amrani", "Benali", "Vandenberghe", "Laurent", "Van den Broeck",
+}
+
+// emailLocal turns a name into the local part of an e-mail address.
+func emailLocal(s string) string {
+	s = strings.NewReplacer("é", "e", "ë", "e", " ", "").Replace(strings.ToLower(s))
+	return s
+}
+
+// The ids of the seed's definitions, for the clockings that refer to them.
+const (
+	devTerminalMain, devTerminalWarehouse, devTerminalApp = 1, 2, 3
+	devActivityAssembly, devActivityPacking               = 1, 2
+	devActivityQuality, devActivityMaintenance            = 3, 4
+	devAbsenceDoctor, devAbsenceErrand                    = 1, 2
+)
+
+// devSeed returns the seed's records, each referring only to records before it.
+func devSeed(now time.Time) []shiftwire.Record {
+	var out []shiftwire.Record
+	for i := range devFirstNames {
+		out = append(out, &shiftwire.Person{
+			ID:             int64(i + 1),
+			FirstName:      devFirstNames[i],
+			LastName:       devLastNames[i],
+			BadgeNumber:    fmt.Sprintf("%07d", 6767601+i),
+			EmployeeNumber: fmt.Sprintf("E-%04d", 1001+i),
+			Email:          emailLocal(devFirstNames[i]) + "." + emailLocal(devLastNames[i]) + "@example.com",
+		})
+	}
+	out = append(out,
+		&shiftwire.Terminal{ID: devTerminalMain, Name: "Main entrance", ExternalCode: "T-MAIN"},
+		&shiftwire.Terminal{ID: devTerminalWarehouse, Name: "Warehouse", ExternalCode: "T-WH"},
+		&shiftwire.Terminal{ID: devTerminalApp, Name: "myProtime app", ExternalCode: "T-APP"},
+
+		&shiftwire.ActivityDefinition{ID: devActivityAssembly, Name: names("Assembly", "Assemblage", "Assemblage", "Assembly"), DataEntryCode: "ASM", ExternalReference: "PRJ-100"},
+		&shiftwire.ActivityDefinition{ID: devActivityPacking, Name: names("Packing", "Inpakken", "Emballage", "Packing"), DataEntryCode: "PCK", ExternalReference: "PRJ-200"},
+		&shiftwire.ActivityDefinition{ID: devActivityQuality, Name: names("Quality control", "Kwaliteitscontrole", "Contrôle qualité", "Quality control"), DataEntryCode: "QC"},
+		&shiftwire.ActivityDefinition{ID: devActivityMaintenance, Name: names("Maintenance", "Onderhoud", "Entretien", "Maintenance"), DataEntryCode: "MNT", ExternalReference: "PRJ-900"},
+
+		&shiftwire.AbsenceDefinition{ID: devAbsenceDoctor, Name: names("Doctor's visit", "Doktersbezoek", "Visite médicale", "Doctor's visit"), AbsenceCode: "DOC", IsReasonForClocking: true},
+		&shiftwire.AbsenceDefinition{ID: devAbsenceErrand, Name: names("Business errand", "Dienstverplaatsing", "Déplacement de service", "Business errand"), AbsenceCode: "DVP", IsReasonForClocking: true},
+		&shiftwire.AbsenceDefinition{ID: 3, Name: names("Annual leave", "Jaarlijkse vakantie", "Vacances annuelles", "Annual leave"), AbsenceCode: "VAK"},
+		&shiftwire.AbsenceDefinition{ID: 4, Name: names("Sickness", "Ziekte", "Maladie", "Sickness"), AbsenceCode: "ZK"},
+		&shiftwire.AbsenceDefinition{ID: 5, Name: names("Training", "Opleiding", "Formation", "Training"), AbsenceCode: "OPL"},
+
+		&shiftwire.BreakDefinition{ID: 1, Name: names("Lunch", "Middagpauze", "Pause de midi", "Lunch break"), FriendlyName: names("Lunch", "Middag", "Midi", "Lunch"),
+			MinimumDurationInMinutes: 30, MaximumDurationInMinutes: 60, IfNotClockedDurationInMinutes: 30, HasToBeTakenUninterrupted: true},
+		&shiftwire.BreakDefinition{ID: 2, Name: names("Coffee break", "Koffiepauze", "Pause café", "Coffee break"), FriendlyName: names("Coffee", "Koffie", "Café", "Coffee"),
+			PaidDurationInMinutes: 15, MinimumDurationInMinutes: 15, MaximumDurationInMinutes: 15, IfNotClockedDurationInMinutes: 15},
+		&shiftwire.BreakDefinition{ID: 3, Name: names("Night shift break", "Nachtpauze", "Pause de nuit", "Night shift break"), FriendlyName: names("Night break", "Nachtpauze", "Pause de nuit", "Night break"),
+			PaidDurationInMinutes: 20, MinimumDurationInMinutes: 20, MaximumDurationInMinutes: 45, IfNotClockedDurationInMinutes: 20},
+
+		&shiftwire.AbsenceGroup{ID: 1, Name: names("Sickness", "Ziekte", "Maladie", "Sickness"), Type: shiftwire.AbsenceGroupAbsence},
+		&shiftwire.AbsenceGroup{ID: 2, Name: names("Leave", "Verlof", "Congé", "Leave"), Type: shiftwire.AbsenceGroupAbsence},
+		&shiftwire.AbsenceGroup{ID: 3, Name: names("Working elsewhere", "Elders aan het werk", "Travail ailleurs", "Working elsewhere"), Type: shiftwire.AbsenceGroupWorkingElsewhere},
+	)
+
+	// One contract per person since the start of last year; every fourth works 80 %, and
+	// the first person moved to 80 % this year with an addendum.
+	start := fmt.Sprintf("%d-01-01", now.Year()-1)
+	for i := range devFirstNames {
+		c := &shiftwire.Contract{
+			ID: int64(i + 1), Person: shiftwire.IDRef{ID: int64(i + 1)}, Code: "FT-38", From: start,
+			ContractHoursInMinutes: 2280, FullTimeEquivalentInMinutes: 2280, ContractPercentage: 100,
+			NumberOfWorkingDaysPerWeek: 5, NumberOfDaysInContractPeriod: 7, Kind: shiftwire.ContractKindContract,
+		}
+		if i%4 == 3 {
+			c.Code, c.ContractHoursInMinutes, c.ContractPercentage, c.NumberOfWorkingDaysPerWeek = "PT-80", 1824, 80, 4
+		}
+		if i == len(devFirstNames)-1 {
+			c.Until = fmt.Sprintf("%d-12-31", now.Year()+1) // a fixed-term contract
+		}
+		out = append(out, c)
+	}
+	out = append(out, &shiftwire.Contract{
+		ID: int64(len(devFirstNames) + 1), Person: shiftwire.IDRef{ID: 1}, Code: "PT-80", From: fmt.Sprintf("%d-01-01", now.Year()),
+		ContractHoursInMinutes: 1824, FullTimeEquivalentInMinutes: 2280, ContractPercentage: 80,
+		NumberOfWorkingDaysPerWeek: 4, NumberOfDaysInContractPeriod: 7,
+		Kind: shiftwire.ContractKindAddendum, ParentContract: &shiftwire.IDRef{ID: 1},
+	})
+
+	return append(out, devClockings(now)...)
+}
+
+// devClockings returns last week's clockings, Monday to Friday: everybody clocks in and
+// out; some leave for the doctor or an errand and come back; warehouse staff start and end
+// activities; mobile workers clock with the app, with a location. The first clocking is
+// then edited, so it carries originalTimeOfDayInMinutes.
+func devClockings(now time.Time) []shiftwire.Record {
+	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	monday = monday.AddDate(0, 0, -(int(monday.Weekday())+6)%7-7) // last week's Monday
+	var out []shiftwire.Record
+	var id int64
+	clock := func(person int, date string, minutes int, kind shiftwire.ClockingKind, terminal int64) *shiftwire.Clocking {
+		id++
+		c := &shiftwire.Clocking{
+			ID: id, Person: shiftwire.IDRef{ID: int64(person)}, Date: date, TimeOfDayInMinutes: minutes,
+			Kind: kind, Terminal: &shiftwire.IDRef{ID: terminal},
+		}
+		if terminal == devTerminalApp {
+			c.Geolocation = &shiftwire.Geolocation{Longitude: 3.7174 + float64(person)/1000, Latitude: 51.0543 + float64(person)/2000}
+		}
+		out = append(out, c)
+		return c
+	}
+	for day := range 5 {
+		date := monday.AddDate(0, 0, day).Format(time.DateOnly)
+		for i := range devFirstNames {
+			person := i + 1
+			jitter := (i*7+day*3)%21 - 10
+			terminal := int64(devTerminalMain)
+			switch {
+			case i%6 == 5:
+				terminal = devTerminalApp
+			case i%3 == 1:
+				terminal = devTerminalWarehouse
+			}
+			arrive, leave := 480+jitter, 990+jitter
+			if i%4 == 3 && day == 4 {
+				continue // part-timers are off on Friday
+			}
+			clock(person, date, arrive, shiftwire.ClockingInOut, terminal)
+			switch {
+			case terminal == devTerminalWarehouse:
+				a := clock(person, date, arrive+5, shiftwire.ClockingActivity, terminal)
+				a.ActivityLevels = []shiftwire.ActivityLevel{{Level: 1, ActivityDefinition: shiftwire.IDRef{ID: devActivityAssembly + int64(day%2)}}}
+				if i%2 == 0 {
+					a.ActivityLevels = append(a.ActivityLevels, shiftwire.ActivityLevel{Level: 2, ActivityDefinition: shiftwire.IDRef{ID: devActivityQuality}})
+				}
+				clock(person, date, leave-5, shiftwire.ClockingActivityEnd, terminal)
+			case (i+day)%9 == 0:
+				r := clock(person, date, 600+jitter, shiftwire.ClockingReason, terminal)
+				r.Reason = &shiftwire.IDRef{ID: devAbsenceDoctor}
+				clock(person, date, 690+jitter, shiftwire.ClockingInOut, terminal)
+			case (i+day)%11 == 0:
+				r := clock(person, date, 840+jitter, shiftwire.ClockingReason, terminal)
+				r.Reason = &shiftwire.IDRef{ID: devAbsenceErrand}
+			}
+			clock(person, date, leave, shiftwire.ClockingInOut, terminal)
+		}
+	}
+	// The first person forgot to clock in on Monday at the right time; a manager corrected
+	// it: saved again with the right time, keeping the original.
+	first := *out[0].(*shiftwire.Clocking)
+	first.TimeOfDayInMinutes -= 12
+	return append(out, &first)
+}

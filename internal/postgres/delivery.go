@@ -1,0 +1,266 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shiftwire/shiftwire"
+)
+
+// ClaimDeliveries leases the due lane heads that q.Pick chooses.
+//
+// The candidates are locked with FOR UPDATE SKIP LOCKED: a delivery another instance is
+// claiming at this moment is skipped, not waited for, and a delivery another instance has
+// leased fails the lease condition when it is re-read after locking, so no delivery is ever
+// leased twice. The lane-head condition reads every row of the lane, locked or not, so a
+// lane whose head another instance holds stays blocked here. Pick runs inside the
+// transaction and only the rows it picks are leased; the other candidates are unlocked at
+// commit, untouched.
+func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*shiftwire.Delivery, error) {
+	var picked []*shiftwire.Delivery
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		exclude := q.Exclude
+		if exclude == nil {
+			exclude = []string{}
+		}
+		rows, err := tx.Query(ctx, `SELECT d.id, d.webhook_id, d.tenant_id, d.version, d.object_id, d.attempt, d.next_attempt_at,
+				c.collection, c.change_type, c.data, c.committed_at
+			FROM deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.version = d.version
+			WHERE d.next_attempt_at <= $1 AND d.lease_until <= $1 AND NOT d.webhook_id = ANY($2)
+				AND NOT EXISTS (SELECT 1 FROM deliveries e
+					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.version < d.version)
+			ORDER BY d.next_attempt_at, d.id LIMIT $3
+			FOR UPDATE OF d SKIP LOCKED`, q.Now, exclude, q.Limit)
+		if err != nil {
+			return err
+		}
+		candidates, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*shiftwire.Delivery, error) {
+			var d shiftwire.Delivery
+			var version int64
+			var typ string
+			var data []byte
+			if err := row.Scan(&d.ID, &d.WebhookID, &d.TenantID, &version, &d.ObjectID, &d.Attempt, &d.NextAttemptAt,
+				&d.Collection, &typ, &data, &d.CommittedAt); err != nil {
+				return nil, err
+			}
+			d.Version, d.Type = shiftwire.ChangeVersion(version), shiftwire.ChangeType(typ)
+			d.NextAttemptAt, d.CommittedAt = d.NextAttemptAt.UTC(), d.CommittedAt.UTC()
+			if data != nil {
+				d.Data = data
+			}
+			return &d, nil
+		})
+		if err != nil {
+			return err
+		}
+		picked = candidates
+		if q.Pick != nil {
+			picked = q.Pick(candidates)
+		}
+		if len(picked) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(picked))
+		for i, d := range picked {
+			ids[i] = d.ID
+		}
+		_, err = tx.Exec(ctx, `UPDATE deliveries SET lease_until = $1 WHERE id = ANY($2)`, q.LeaseUntil, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return picked, nil
+}
+
+// CompleteDeliveries writes back a batch of attempt outcomes in one transaction.
+//
+// It locks the tenants of the webhooks it disables, then every webhook of the batch, in id
+// order, before touching their deliveries: the order of every transaction here, so that two
+// instances completing attempts of one webhook take turns instead of deadlocking.
+func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Completion) error {
+	if len(completions) == 0 {
+		return nil
+	}
+	var (
+		hooks   []string
+		tenants []int64
+	)
+	for _, c := range completions {
+		hooks = append(hooks, c.Attempt.WebhookID)
+		if c.Disable != "" {
+			tenants = append(tenants, c.Attempt.TenantID)
+		}
+	}
+	slices.Sort(hooks)
+	hooks = slices.Compact(hooks)
+	slices.Sort(tenants)
+	tenants = slices.Compact(tenants)
+	now := db.now()
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		if len(tenants) > 0 {
+			if _, err := lockTenants(ctx, tx, tenants...); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `SELECT FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, hooks); err != nil {
+			return err
+		}
+		batch := &pgx.Batch{}
+		var delivered []int64
+		for _, c := range completions {
+			a := &c.Attempt
+			headers, err := json.Marshal(a.RequestHeaders)
+			if err != nil {
+				return err
+			}
+			versions := make([]int64, len(a.ChangeVersions))
+			for i, v := range a.ChangeVersions {
+				versions[i] = int64(v)
+			}
+			batch.Queue(`INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
+				status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+				a.ID, a.WebhookID, a.TenantID, a.AttemptedAt, a.Duration.Milliseconds(),
+				a.StatusCode, string(a.Outcome), a.Error, versions, a.Attempt, nullTime(a.NextAttemptAt),
+				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))
+			if c.Succeeded {
+				delivered = append(delivered, c.Deliveries...)
+				batch.Queue(`UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, a.WebhookID)
+			} else {
+				batch.Queue(`UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = $1, lease_until = '-infinity' WHERE id = ANY($2)`,
+					a.NextAttemptAt, c.Deliveries)
+				batch.Queue(`UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL`, a.AttemptedAt, a.WebhookID)
+			}
+			if !c.HoldWebhookUntil.IsZero() {
+				batch.Queue(`UPDATE deliveries SET next_attempt_at = $1
+					WHERE webhook_id = $2 AND next_attempt_at < $1 AND lease_until <= $3`, c.HoldWebhookUntil, a.WebhookID, now)
+			}
+			if c.Disable != "" {
+				// disableWebhook's two statements, queued: the tenant is locked above.
+				batch.Queue(`UPDATE webhooks SET status = $1, disabled_reason = $2, disabled_at = $3
+					WHERE tenant_id = $4 AND id = $5 AND status = $6`,
+					string(shiftwire.WebhookDisabled), string(c.Disable), a.AttemptedAt.Add(a.Duration), a.TenantID, a.WebhookID,
+					string(shiftwire.WebhookEnabled))
+				batch.Queue(`DELETE FROM deliveries WHERE webhook_id = $1 AND EXISTS (
+					SELECT 1 FROM webhooks WHERE id = $1 AND status = $2)`, a.WebhookID, string(shiftwire.WebhookDisabled))
+			}
+		}
+		if len(delivered) > 0 {
+			batch.Queue(`DELETE FROM deliveries WHERE id = ANY($1)`, delivered)
+		}
+		// One round trip for the whole batch.
+		return tx.SendBatch(ctx, batch).Close()
+	})
+}
+
+// ReleaseLeases makes claimed deliveries due again at once; no id releases them all, which
+// only a single instance starting up may do.
+func (db *DB) ReleaseLeases(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity' WHERE lease_until > '-infinity'`)
+		return err
+	}
+	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity' WHERE id = ANY($1)`, ids)
+	return err
+}
+
+// Attempts returns attempts of one webhook, newest first.
+func (db *DB) Attempts(ctx context.Context, tenantID int64, webhookID, beforeID string, limit int) ([]*shiftwire.Attempt, error) {
+	if beforeID == "" {
+		beforeID = "~" // sorts after every GUID in the C collation of the id column
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, attempted_at, duration_ms, status_code, outcome, error, change_versions, attempt, next_attempt_at
+		FROM delivery_attempts WHERE tenant_id = $1 AND webhook_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`,
+		tenantID, webhookID, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*shiftwire.Attempt
+	for rows.Next() {
+		a := &shiftwire.Attempt{WebhookID: webhookID, TenantID: tenantID}
+		if err := scanAttempt(rows, a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Attempt returns one attempt with the request and response it recorded.
+func (db *DB) Attempt(ctx context.Context, tenantID int64, webhookID, id string) (*shiftwire.Attempt, error) {
+	a := &shiftwire.Attempt{WebhookID: webhookID, TenantID: tenantID}
+	var headers []byte
+	row := db.pool.QueryRow(ctx, `SELECT id, attempted_at, duration_ms, status_code, outcome, error, change_versions, attempt, next_attempt_at,
+			request_headers::text, request_body, response_body
+		FROM delivery_attempts WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3`, tenantID, webhookID, id)
+	err := scanAttempt(row, a, &headers, &a.RequestBody, &a.ResponseBody)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, shiftwire.NotFound("delivery not found")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(headers, &a.RequestHeaders); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func scanAttempt(row pgx.Row, a *shiftwire.Attempt, more ...any) error {
+	var durationMS int64
+	var outcome string
+	var versions []int64
+	var next *time.Time
+	dest := append([]any{&a.ID, &a.AttemptedAt, &durationMS, &a.StatusCode, &outcome, &a.Error, &versions, &a.Attempt, &next}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return err
+	}
+	a.AttemptedAt, a.Duration, a.Outcome = a.AttemptedAt.UTC(), time.Duration(durationMS)*time.Millisecond, shiftwire.Outcome(outcome)
+	a.NextAttemptAt = fromNullTime(next)
+	for _, v := range versions {
+		a.ChangeVersions = append(a.ChangeVersions, shiftwire.ChangeVersion(v))
+	}
+	return nil
+}
+
+// Prune deletes old attempts and the old changes no queued delivery needs, in batches of
+// at most limit rows each so that no transaction is long. Every instance prunes; two doing
+// it at once only delete less each.
+func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
+	total := 0
+	for _, query := range []string{
+		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < $1 LIMIT $2)`,
+		`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < $1
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version) LIMIT $2)`,
+	} {
+		tag, err := db.pool.Exec(ctx, query, before, limit)
+		if err != nil {
+			return total, err
+		}
+		total += int(tag.RowsAffected())
+	}
+	return total, nil
+}
+
+// Backlog counts the delivery queue by state.
+func (db *DB) Backlog(ctx context.Context, now time.Time) (shiftwire.BacklogCounts, error) {
+	var b shiftwire.BacklogCounts
+	err := db.pool.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE lease_until > $1),
+			count(*) FILTER (WHERE lease_until <= $1 AND attempt = 0),
+			count(*) FILTER (WHERE lease_until <= $1 AND attempt > 0)
+		FROM deliveries`, now).Scan(&b.Sending, &b.Pending, &b.Retrying)
+	return b, err
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
