@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
 )
@@ -16,7 +17,8 @@ const (
 	devClientSecret = "demo-secret"
 )
 
-// setUpDev creates the demo tenant and its client holding every scope, unless they exist.
+// setUpDev creates the demo tenant, its demo data and its client holding every scope, unless
+// they exist.
 func setUpDev(ctx context.Context, store shiftwire.Store, log *slog.Logger) error {
 	tenant, err := store.TenantByName(ctx, devTenant)
 	if shiftwire.ErrorCodeOf(err) == shiftwire.ENotFound {
@@ -27,6 +29,9 @@ func setUpDev(ctx context.Context, store shiftwire.Store, log *slog.Logger) erro
 		log.Info("dev: created tenant", "tenant", devTenant)
 	} else if err != nil {
 		return err
+	}
+	if err := seedDevData(ctx, store, tenant, time.Now()); err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
 	}
 	_, err = store.Client(ctx, tenant.ID, devClientID)
 	if shiftwire.ErrorCodeOf(err) == shiftwire.ENotFound {
