@@ -28,7 +28,8 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 	}
 	e.mu.Unlock()
 	if room <= 0 {
-		return 0, true, nil
+		// Every slot is taken: the next completion wakes the loop.
+		return 0, false, nil
 	}
 
 	var reqs []*request

@@ -54,7 +54,15 @@ func (e *Engine) complete(ctx context.Context, batch []shiftwire.Completion) err
 	if len(batch) == 0 {
 		return nil
 	}
-	err := e.store.CompleteDeliveries(ctx, batch)
+	// A failed write is tried again a few times: giving up means the deliveries are sent
+	// again when their leases run out.
+	var err error
+	for wait := 50 * time.Millisecond; ; wait *= 2 {
+		if err = e.store.CompleteDeliveries(ctx, batch); err == nil || wait > time.Second || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(wait)
+	}
 	ids := make([]string, len(batch))
 	for i, c := range batch {
 		ids[i] = c.Attempt.WebhookID
