@@ -35,7 +35,9 @@ type ClaimQuery struct {
 	// concurrency limit.
 	Exclude []string
 	// Pick chooses, among the candidates in due order, the deliveries to lease. The others
-	// stay in the queue untouched.
+	// stay in the queue untouched. The change a candidate carries (Collection, Type, Data,
+	// CommittedAt) may be filled in only after Pick returned: a store need not read the
+	// changes of the candidates it does not lease.
 	Pick func(candidates []*Delivery) []*Delivery
 }
 

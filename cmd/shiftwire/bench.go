@@ -42,6 +42,7 @@ type benchConfig struct {
 	DeliveryConcurrency int
 	Timeout             time.Duration
 	Ceiling             time.Duration
+	CeilingConcurrency  int
 	CPUProfile          string
 	ProfileSeconds      int
 	ServeFlags          string
@@ -69,6 +70,7 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.DeliveryConcurrency, "delivery-concurrency", 8, "serve's --delivery-concurrency")
 	fs.DurationVar(&c.Timeout, "timeout", 5*time.Minute, "how long to wait for the last events after loading ends (or for a backlog to drain)")
 	fs.DurationVar(&c.Ceiling, "ceiling", 5*time.Second, "how long to measure the bare HTTP ceiling after the run; 0 skips it")
+	fs.IntVar(&c.CeilingConcurrency, "ceiling-concurrency", 0, "requests in flight in the ceiling run (default: healthy webhooks x --delivery-concurrency, at most the engine's 1024)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the (first) server, taken during the load, to this file")
 	fs.IntVar(&c.ProfileSeconds, "profile-seconds", 10, "length of the --cpuprofile profile")
 	fs.StringVar(&c.ServeFlags, "serve-flags", "", "more flags for serve, space-separated (for example \"--delivery-timeout 2s\")")
@@ -129,6 +131,9 @@ func (c *benchConfig) validate() error {
 	}
 	if c.DeliveryConcurrency < 1 || c.DeliveryConcurrency > 1000 {
 		problems = append(problems, "--delivery-concurrency must be from 1 to 1000")
+	}
+	if c.CeilingConcurrency < 0 || c.CeilingConcurrency > 10000 {
+		problems = append(problems, "--ceiling-concurrency must be from 0 to 10000")
 	}
 	if c.ProfileSeconds < 1 || c.ProfileSeconds > 300 {
 		problems = append(problems, "--profile-seconds must be from 1 to 300")
@@ -228,6 +233,12 @@ type benchReport struct {
 	Servers []benchServer `json:"servers"`
 	// BenchCPUSeconds is the bench process's own CPU (receivers and load) over the run.
 	BenchCPUSeconds float64 `json:"benchCpuSeconds"`
+	// OtherCPUSeconds is the CPU other processes of the machine used over the run, and
+	// BusyBefore the share of the machine they used in the second before it started: on a
+	// shared machine, figures taken while others were busy are not this program's.
+	OtherCPUSeconds float64 `json:"otherCpuSeconds"`
+	BusyBefore      float64 `json:"busyBefore"`
+	LoadAverage     float64 `json:"loadAverage"`
 
 	Ceiling        *bench.CeilingResult `json:"ceiling,omitempty"`
 	ShareOfCeiling float64              `json:"shareOfCeiling,omitempty"`
@@ -325,6 +336,16 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		BatchSize: cfg.BatchSize, DeliveryConcurrency: cfg.DeliveryConcurrency, OfferedRate: cfg.Rate,
 	}
 	rep.Healthy = cfg.Webhooks - rep.Dead
+	rep.LoadAverage = bench.LoadAverage()
+	if busy0, total0, ok := bench.MachineCPU(); ok {
+		time.Sleep(time.Second)
+		if busy1, total1, ok := bench.MachineCPU(); ok && total1 > total0 {
+			rep.BusyBefore = float64(busy1-busy0) / float64(total1-total0)
+		}
+	}
+	if rep.BusyBefore > 0.2 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("other processes used %.0f %% of the machine when the run started", 100*rep.BusyBefore))
+	}
 	if rep.Dead > 0 {
 		rep.DeadMode = cfg.DeadMode
 	}
@@ -407,7 +428,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	statementsBefore := make([]float64, cfg.Instances)
 	attemptsBefore := map[string]float64{}
 	cpuBefore := make([]time.Duration, cfg.Instances)
-	var benchCPUBefore time.Duration
+	var benchCPUBefore, machineBefore time.Duration
 	var profileDone chan error
 
 	if cfg.Backlog > 0 {
@@ -422,6 +443,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		rep.PrefillSeconds = time.Since(start).Seconds()
 		rep.Load.Changes = maxID
 		benchCPUBefore = processCPU()
+		machineBefore, _, _ = bench.MachineCPU()
 		loadStart = time.Now()
 		if err := b.startServers(ctx, serveArgs); err != nil {
 			return rep, err
@@ -459,6 +481,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 			cpuBefore[i], _ = bench.CPUTime(c.pid())
 		}
 		benchCPUBefore = processCPU()
+		machineBefore, _, _ = bench.MachineCPU()
 		ld = &loader{apis: apis, tracker: b.tracker, writeBatch: cfg.WriteBatch, maxID: maxID, healthy: int64(rep.Healthy)}
 		loadCtx, stopLoad := context.WithTimeout(ctx, cfg.Duration)
 		loadStart = time.Now()
@@ -467,9 +490,9 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		}
 		stopProgress := b.showProgress(ld, loadStart)
 		if cfg.Rate > 0 {
-			ld.fixedRate(loadCtx, cfg.Writers, cfg.Rate)
+			ld.fixedRate(ctx, loadCtx, cfg.Writers, cfg.Rate)
 		} else {
-			ld.closedLoop(loadCtx, cfg.Writers, cfg.maxPending())
+			ld.closedLoop(ctx, loadCtx, cfg.Writers, cfg.maxPending())
 		}
 		stopLoad()
 		stopProgress()
@@ -550,6 +573,16 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		rep.StatementsPerEvent = rep.Statements / float64(stats.Received)
 	}
 	rep.BenchCPUSeconds = (processCPU() - benchCPUBefore).Seconds()
+	if machineAfter, _, ok := bench.MachineCPU(); ok && machineBefore > 0 {
+		rep.OtherCPUSeconds = (machineAfter - machineBefore).Seconds() - rep.BenchCPUSeconds
+		for _, s := range rep.Servers {
+			rep.OtherCPUSeconds -= s.CPUSeconds
+		}
+		rep.OtherCPUSeconds = max(rep.OtherCPUSeconds, 0)
+		if rep.Seconds > 0 && rep.OtherCPUSeconds/rep.Seconds > 0.2*float64(rep.Machine.Cores) {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("other processes used %.1f CPU seconds during the run", rep.OtherCPUSeconds))
+		}
+	}
 	if stats.BadSignatures > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d requests failed signature verification", stats.BadSignatures))
 	}
@@ -572,10 +605,15 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 
 	if cfg.Ceiling > 0 && ctx.Err() == nil {
 		b.logf("measuring the bare HTTP ceiling for %s", cfg.Ceiling)
+		perHost, maxInFlight := cfg.DeliveryConcurrency, delivery.DefaultConfig().MaxInFlight
+		if cfg.CeilingConcurrency > 0 {
+			perHost = (cfg.CeilingConcurrency + rep.Healthy - 1) / rep.Healthy
+			maxInFlight = cfg.CeilingConcurrency
+		}
 		c, err := bench.Ceiling(ctx, bench.CeilingConfig{
 			Destinations: rep.Healthy,
-			PerHost:      cfg.DeliveryConcurrency,
-			MaxInFlight:  delivery.DefaultConfig().MaxInFlight,
+			PerHost:      perHost,
+			MaxInFlight:  maxInFlight,
 			Duration:     cfg.Ceiling,
 			Body:         eventBody,
 			Transport:    delivery.NewTransport(true, 10*time.Second),
@@ -583,6 +621,9 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		if err != nil {
 			rep.Warnings = append(rep.Warnings, err.Error())
 		} else {
+			if c.OtherCPUSeconds > 0.2*float64(rep.Machine.Cores)*c.Duration.Seconds() {
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("other processes used %.1f CPU seconds during the ceiling run", c.OtherCPUSeconds))
+			}
 			rep.Ceiling = &c
 			if cfg.BatchSize == 0 && c.PerSecond > 0 {
 				rep.ShareOfCeiling = rep.EventsPerSec / c.PerSecond
@@ -748,8 +789,12 @@ func printBenchReport(w io.Writer, r *benchReport) {
 	if r.BatchSize > 0 {
 		batch = fmt.Sprintf("batch mode, up to %d events per request", r.BatchSize)
 	}
-	p("  setup       %s, %d instance(s), %d webhooks (%d healthy, %d dead %s), %s, delivery concurrency %d, %s",
-		r.Store, r.Instances, r.Webhooks, r.Healthy, r.Dead, r.DeadMode, batch, r.DeliveryConcurrency, mode)
+	hooks := fmt.Sprintf("%d webhooks", r.Webhooks)
+	if r.Dead > 0 {
+		hooks += fmt.Sprintf(" (%d healthy, %d dead: %s)", r.Healthy, r.Dead, r.DeadMode)
+	}
+	p("  setup       %s, %d instance(s), %s, %s, delivery concurrency %d, %s",
+		r.Store, r.Instances, hooks, batch, r.DeliveryConcurrency, mode)
 	if r.Mode == "backlog" {
 		p("  backlog     %d changes pre-filled in %.1fs; server started in %.2fs", r.Load.Changes, r.PrefillSeconds, r.StartupSeconds)
 	} else {
@@ -785,9 +830,11 @@ func printBenchReport(w io.Writer, r *benchReport) {
 		p("  serve %d     peak RSS %.1f MiB (VmHWM; sampled peak %.1f, last %.1f), CPU %.1fs, %.0f statements",
 			i, s.PeakRSSMiB, s.SampledPeakMiB, s.LastRSSMiB, s.CPUSeconds, s.Statements)
 	}
-	p("  bench CPU   %.1fs (receivers and load)", r.BenchCPUSeconds)
+	p("  bench CPU   %.1fs (receivers and load); other processes %.1fs; machine %.0f %% busy before the run, load average %.2f",
+		r.BenchCPUSeconds, r.OtherCPUSeconds, 100*r.BusyBefore, r.LoadAverage)
 	if c := r.Ceiling; c != nil {
-		p("  ceiling     %.0f requests/s, bare Go client and server, %d in flight, %.1fs", c.PerSecond, c.Concurrency, c.Duration.Seconds())
+		p("  ceiling     %.0f requests/s, bare Go client and server, %d in flight, over %.1fs after a warm-up (other processes: %.1f CPU s)",
+			c.PerSecond, c.Concurrency, c.Duration.Seconds(), c.OtherCPUSeconds)
 		if r.ShareOfCeiling > 0 {
 			p("  share       %.1f %% of the ceiling", 100*r.ShareOfCeiling)
 		}

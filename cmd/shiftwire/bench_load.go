@@ -200,13 +200,15 @@ func (l *loader) outstanding() int64 {
 
 // closedLoop writes as fast as the server delivers: writers keep at most maxPending events
 // outstanding, so the run measures sustained delivery rather than how fast a backlog grows.
-func (l *loader) closedLoop(ctx context.Context, writers int, maxPending int64) {
+// No request starts once load is done; those in flight then finish under ctx, since the
+// server may commit them whatever the client does.
+func (l *loader) closedLoop(ctx, load context.Context, writers int, maxPending int64) {
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for load.Err() == nil {
 				if l.outstanding() >= maxPending {
 					time.Sleep(time.Millisecond)
 					continue
@@ -224,8 +226,9 @@ func (l *loader) closedLoop(ctx context.Context, writers int, maxPending int64) 
 
 // fixedRate offers rate changes per second in requests of writeBatch, each at its scheduled
 // time whatever happened to the ones before (an open loop, so a slow server cannot lower the
-// offered load); up to writers requests are in flight at once.
-func (l *loader) fixedRate(ctx context.Context, writers int, rate float64) {
+// offered load); up to writers requests are in flight at once. Scheduling stops once load is
+// done; requests already handed to a writer finish under ctx.
+func (l *loader) fixedRate(ctx, load context.Context, writers int, rate float64) {
 	interval := time.Duration(float64(l.writeBatch) / rate * float64(time.Second))
 	type job struct {
 		first, last int64
@@ -246,21 +249,25 @@ func (l *loader) fixedRate(ctx context.Context, writers int, rate float64) {
 		}()
 	}
 	start := time.Now()
-	for k := 0; ctx.Err() == nil; k++ {
+	for k := 0; load.Err() == nil; k++ {
 		at := start.Add(time.Duration(k) * interval)
 		if d := time.Until(at); d > 0 {
 			select {
-			case <-ctx.Done():
+			case <-load.Done():
 			case <-time.After(d):
 			}
 		}
+		if load.Err() != nil {
+			break
+		}
 		first, last, ok := l.take()
-		if !ok || ctx.Err() != nil {
+		if !ok {
 			break
 		}
 		select {
 		case jobs <- job{first, last, at}:
-		case <-ctx.Done():
+		case <-load.Done():
+			// Taken but never sent: nothing was written for these ids.
 		}
 	}
 	close(jobs)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,12 +30,18 @@ type CeilingConfig struct {
 
 // CeilingResult is what a ceiling run measured.
 type CeilingResult struct {
+	// Requests succeeded within the measured window, which leaves out the first fifth of the
+	// run: the time it takes to open every connection is not the steady state.
 	Requests      int64         `json:"requests"`
 	Failed        int64         `json:"failed"`
-	Duration      time.Duration `json:"durationNs"`
+	Duration      time.Duration `json:"durationNs"` // of the measured window
 	PerSecond     float64       `json:"perSecond"`
 	Concurrency   int           `json:"concurrency"`
 	BadSignatures int64         `json:"badSignatures"`
+	// CPUSeconds is the machine's CPU used in the window, and OtherCPUSeconds the part of it
+	// that other processes used: a ceiling taken while others were busy is too low.
+	CPUSeconds      float64 `json:"cpuSeconds"`
+	OtherCPUSeconds float64 `json:"otherCpuSeconds"`
 }
 
 // Ceiling measures the most one-event requests per second a bare Go client and server pair
@@ -65,6 +72,8 @@ func Ceiling(ctx context.Context, cfg CeilingConfig) (CeilingResult, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
+	warmUp := cfg.Duration / 5
+	var measuring atomic.Bool
 	var done, failed atomic.Int64
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -100,6 +109,9 @@ func Ceiling(ctx context.Context, cfg CeilingConfig) (CeilingResult, error) {
 				}
 				io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 				resp.Body.Close()
+				if !measuring.Load() {
+					continue
+				}
 				if resp.StatusCode/100 == 2 {
 					done.Add(1)
 				} else {
@@ -108,15 +120,27 @@ func Ceiling(ctx context.Context, cfg CeilingConfig) (CeilingResult, error) {
 			}
 		}()
 	}
+	time.Sleep(time.Until(start.Add(warmUp)))
+	machine0, _, _ := MachineCPU()
+	self0, _ := CPUTime(os.Getpid())
+	windowStart := time.Now()
+	measuring.Store(true)
+	<-ctx.Done()
+	// Requests still in flight at the end fail with the context; they are not counted.
+	n, f := done.Load(), failed.Load()
+	elapsed := time.Since(windowStart)
+	machine1, _, _ := MachineCPU()
+	self1, _ := CPUTime(os.Getpid())
 	wg.Wait()
-	elapsed := time.Since(start)
 	r := CeilingResult{
-		Requests:      done.Load(),
-		Failed:        failed.Load(),
-		Duration:      elapsed,
-		PerSecond:     float64(done.Load()) / elapsed.Seconds(),
-		Concurrency:   conc,
-		BadSignatures: tracker.Stats().BadSignatures,
+		Requests:        n,
+		Failed:          f,
+		Duration:        elapsed,
+		PerSecond:       float64(n) / elapsed.Seconds(),
+		Concurrency:     conc,
+		BadSignatures:   tracker.Stats().BadSignatures,
+		CPUSeconds:      (machine1 - machine0).Seconds(),
+		OtherCPUSeconds: max(0, (machine1 - machine0 - (self1 - self0)).Seconds()),
 	}
 	if r.Requests == 0 {
 		return r, fmt.Errorf("ceiling: no request succeeded (%d failed)", r.Failed)

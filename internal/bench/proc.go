@@ -171,3 +171,43 @@ func (s *RSSSampler) Samples() int {
 	defer s.mu.Unlock()
 	return s.samples
 }
+
+// MachineCPU returns the CPU time all processes have used (busy) and the time that passed
+// on all cores (total), from /proc/stat: their differences over a run show how much of the
+// machine other processes took, which makes a shared machine's numbers readable.
+func MachineCPU() (busy, total time.Duration, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 8 || fields[0] != "cpu" {
+		return 0, 0, false
+	}
+	var v [8]int64
+	for i := range v {
+		v[i], err = strconv.ParseInt(fields[i+1], 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+	}
+	// user nice system idle iowait irq softirq steal
+	busyTicks := v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+	totalTicks := busyTicks + v[3] + v[4]
+	return time.Duration(busyTicks) * time.Second / clockTicks, time.Duration(totalTicks) * time.Second / clockTicks, true
+}
+
+// LoadAverage returns the one-minute load average.
+func LoadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}

@@ -47,6 +47,12 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 		},
 	})
 	if err != nil {
+		// Nothing was leased: give back the request slots pick reserved, or the webhooks
+		// would keep them for good. A claim can fail after picking, on a lost connection to
+		// a database server for one.
+		for _, r := range reqs {
+			e.freeSlots(r.deliveries[0].WebhookID)
+		}
 		return 0, false, err
 	}
 	if len(claimed) == 0 {

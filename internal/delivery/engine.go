@@ -213,6 +213,9 @@ func (nopObserver) Delivered(time.Duration)     {}
 func (e *Engine) Run(ctx context.Context) error {
 	if e.cfg.SingleInstance {
 		if err := e.store.ReleaseLeases(ctx, nil); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while starting
+			}
 			return err
 		}
 	}

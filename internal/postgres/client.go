@@ -11,8 +11,12 @@ import (
 // CreateClient inserts c and sets its CreatedAt.
 func (db *DB) CreateClient(ctx context.Context, c *shiftwire.Client) error {
 	c.CreatedAt = db.now().UTC().Truncate(1e6)
+	scopes := c.Scopes
+	if scopes == nil {
+		scopes = []string{} // a nil slice would be NULL
+	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO clients (tenant_id, id, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		c.TenantID, c.ID, c.SecretHash, append([]string{}, c.Scopes...), c.CreatedAt) // never NULL
+		c.TenantID, c.ID, c.SecretHash, scopes, c.CreatedAt)
 	if isUniqueViolation(err) {
 		return shiftwire.Errorf(shiftwire.EConflict, "client %q exists already", c.ID)
 	}

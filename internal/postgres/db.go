@@ -30,17 +30,22 @@ type DB struct {
 	now    func() time.Time
 	notify chan struct{}
 
-	stopListening context.CancelFunc
-	listening     sync.WaitGroup
+	// The LISTEN connection starts with the first call to Notify, so that the admin
+	// commands, which never wait for wake-ups, do not open it.
+	startListening sync.Once
+	listenCtx      context.Context
+	stopListening  context.CancelFunc
+	listening      sync.WaitGroup
+	mu             sync.Mutex
+	closed         bool
 
 	statements *atomic.Int64 // statements run on the pool, see Statements
 }
 
 var _ shiftwire.Store = (*DB)(nil)
 
-// Open connects to the database at url (postgres://...), applies any migration not applied
-// yet, and starts listening for other instances' wake-ups. Signing keys are sealed with
-// sealer before they are written.
+// Open connects to the database at url (postgres://...) and applies any migration not
+// applied yet. Signing keys are sealed with sealer before they are written.
 //
 // The URL may carry pgx's pool settings (pool_max_conns=...) and any run-time parameter,
 // such as search_path to keep Shiftwire's tables in a schema of their own.
@@ -63,20 +68,29 @@ func Open(ctx context.Context, url string, sealer shiftwire.Sealer) (*DB, error)
 	}
 	listenCtx, stop := context.WithCancel(context.Background())
 	db := &DB{pool: pool, sealer: sealer, now: time.Now, notify: make(chan struct{}, 1),
-		stopListening: stop, statements: statements}
+		listenCtx: listenCtx, stopListening: stop, statements: statements}
 	if err := db.Migrate(ctx); err != nil {
 		stop()
 		pool.Close()
 		return nil, err
 	}
-	db.listening.Add(1)
-	go db.listen(listenCtx)
 	return db, nil
 }
 
 // Notify receives a value after commits that queued deliveries, on this instance or any
-// other sharing the database.
-func (db *DB) Notify() <-chan struct{} { return db.notify }
+// other sharing the database. The first call starts listening for the other instances'
+// commits.
+func (db *DB) Notify() <-chan struct{} {
+	db.startListening.Do(func() {
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		if !db.closed {
+			db.listening.Add(1)
+			go db.listen(db.listenCtx)
+		}
+	})
+	return db.notify
+}
 
 // wake signals Notify without blocking: one pending signal is enough to wake the engine.
 func (db *DB) wake() {
@@ -91,6 +105,9 @@ func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
 // Close stops listening and closes the pool.
 func (db *DB) Close() error {
+	db.mu.Lock()
+	db.closed = true
+	db.mu.Unlock()
 	db.stopListening()
 	db.listening.Wait()
 	db.pool.Close()

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shiftwire/shiftwire"
@@ -148,5 +150,101 @@ func TestOpenHidesPassword(t *testing.T) {
 	}
 	if msg := err.Error(); strings.Contains(msg, "hunter2") {
 		t.Fatalf("error %q shows the password", msg)
+	}
+}
+
+// TestListenReconnects cuts the connection that listens for wake-ups and checks that the
+// store listens again: a commit through another store still wakes it.
+func TestListenReconnects(t *testing.T) {
+	base := testSchema(t)
+	ctx := context.Background()
+	u, _ := url.Parse(base)
+	q := u.Query()
+	app := "shiftwire_" + q.Get("search_path")
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	box := testBox(t)
+	var dbs []*postgres.DB
+	for range 2 {
+		db, err := postgres.Open(ctx, u.String(), box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs = append(dbs, db)
+	}
+	a, b := dbs[0], dbs[1]
+	tn := &shiftwire.Tenant{Name: "acme", TimeZone: shiftwire.DefaultTimeZone}
+	if err := a.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	w := &shiftwire.Webhook{ID: shiftwire.NewID(time.Now()), TenantID: tn.ID, ClientID: "c", DestinationURL: "https://example.com/",
+		Collection: shiftwire.People, Key: shiftwire.Secret("0123456789abcdef0123456789abcdef"), Status: shiftwire.WebhookEnabled,
+		CreatedAt: time.Now(), ValidUntil: time.Now().Add(time.Hour)}
+	if err := a.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	listeners := func() []int {
+		rows, _ := admin.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`, app)
+		pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pids
+	}
+	waitListeners := func(n int, not []int) []int {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			pids := listeners()
+			fresh := 0
+			for _, p := range pids {
+				if !slices.Contains(not, p) {
+					fresh++
+				}
+			}
+			if fresh >= n {
+				return pids
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d new listening connections after 10 s, want %d", fresh, n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	a.Notify() // start listening
+	b.Notify()
+	old := waitListeners(2, nil)
+	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid`, old); err != nil {
+		t.Fatal(err)
+	}
+	waitListeners(2, old)
+
+	time.Sleep(50 * time.Millisecond) // let the wake-up of reconnecting pass
+	drain := func() {
+		for {
+			select {
+			case <-b.Notify():
+			default:
+				return
+			}
+		}
+	}
+	drain()
+	err = a.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) error {
+		return tx.Put(ctx, &shiftwire.Object{Collection: shiftwire.People, ID: 1, Data: []byte(`{"id":1}`)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-b.Notify():
+	case <-time.After(5 * time.Second):
+		t.Fatal("no wake-up after the listening connection was cut and came back")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -13,45 +14,43 @@ import (
 
 // ClaimDeliveries leases the due lane heads that q.Pick chooses.
 //
-// The candidates are locked with FOR UPDATE SKIP LOCKED: a delivery another instance is
-// claiming at this moment is skipped, not waited for, and a delivery another instance has
+// The candidates are locked with FOR NO KEY UPDATE SKIP LOCKED: a delivery another instance
+// is claiming at this moment is skipped, not waited for, and a delivery another instance has
 // leased fails the lease condition when it is re-read after locking, so no delivery is ever
 // leased twice. The lane-head condition reads every row of the lane, locked or not, so a
 // lane whose head another instance holds stays blocked here. Pick runs inside the
 // transaction and only the rows it picks are leased; the other candidates are unlocked at
 // commit, untouched.
+//
+// Candidates are read without their change, and the changes of the picked ones come back
+// from the statement that leases them: a claim usually considers many more candidates than
+// it picks, and reading every candidate's change would double the cost of the claim.
 func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*shiftwire.Delivery, error) {
 	var picked []*shiftwire.Delivery
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		exclude := q.Exclude
-		if exclude == nil {
-			exclude = []string{}
-		}
-		rows, err := tx.Query(ctx, `SELECT d.id, d.webhook_id, d.tenant_id, d.version, d.object_id, d.attempt, d.next_attempt_at,
-				c.collection, c.change_type, c.data, c.committed_at
-			FROM deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.version = d.version
+	exclude := q.Exclude
+	if exclude == nil {
+		exclude = []string{}
+	}
+	// No retry: Pick reserves the engine's request slots, so it must run once. The claim
+	// cannot deadlock anyway, since it waits for no lock.
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT d.id, d.webhook_id, d.tenant_id, d.version, d.object_id, d.attempt, d.next_attempt_at
+			FROM deliveries d
 			WHERE d.next_attempt_at <= $1 AND d.lease_until <= $1 AND NOT d.webhook_id = ANY($2)
 				AND NOT EXISTS (SELECT 1 FROM deliveries e
 					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.version < d.version)
 			ORDER BY d.next_attempt_at, d.id LIMIT $3
-			FOR UPDATE OF d SKIP LOCKED`, q.Now, exclude, q.Limit)
+			FOR NO KEY UPDATE SKIP LOCKED`, q.Now, exclude, q.Limit)
 		if err != nil {
 			return err
 		}
 		candidates, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*shiftwire.Delivery, error) {
 			var d shiftwire.Delivery
 			var version int64
-			var typ string
-			var data []byte
-			if err := row.Scan(&d.ID, &d.WebhookID, &d.TenantID, &version, &d.ObjectID, &d.Attempt, &d.NextAttemptAt,
-				&d.Collection, &typ, &data, &d.CommittedAt); err != nil {
+			if err := row.Scan(&d.ID, &d.WebhookID, &d.TenantID, &version, &d.ObjectID, &d.Attempt, &d.NextAttemptAt); err != nil {
 				return nil, err
 			}
-			d.Version, d.Type = shiftwire.ChangeVersion(version), shiftwire.ChangeType(typ)
-			d.NextAttemptAt, d.CommittedAt = d.NextAttemptAt.UTC(), d.CommittedAt.UTC()
-			if data != nil {
-				d.Data = data
-			}
+			d.Version, d.NextAttemptAt = shiftwire.ChangeVersion(version), d.NextAttemptAt.UTC()
 			return &d, nil
 		})
 		if err != nil {
@@ -64,12 +63,42 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 		if len(picked) == 0 {
 			return nil
 		}
+		byID := make(map[int64]*shiftwire.Delivery, len(picked))
 		ids := make([]int64, len(picked))
 		for i, d := range picked {
-			ids[i] = d.ID
+			byID[d.ID], ids[i] = d, d.ID
 		}
-		_, err = tx.Exec(ctx, `UPDATE deliveries SET lease_until = $1 WHERE id = ANY($2)`, q.LeaseUntil, ids)
-		return err
+		rows, err = tx.Query(ctx, `UPDATE deliveries d SET lease_until = $1 FROM changes c
+			WHERE d.id = ANY($2) AND c.tenant_id = d.tenant_id AND c.version = d.version
+			RETURNING d.id, c.collection, c.change_type, c.data, c.committed_at`, q.LeaseUntil, ids)
+		if err != nil {
+			return err
+		}
+		leased := 0
+		for rows.Next() {
+			var id int64
+			var collection, typ string
+			var data []byte
+			var committed time.Time
+			if err := rows.Scan(&id, &collection, &typ, &data, &committed); err != nil {
+				return err
+			}
+			d := byID[id]
+			d.Collection, d.Type, d.CommittedAt = collection, shiftwire.ChangeType(typ), committed.UTC()
+			if data != nil {
+				d.Data = data
+			}
+			leased++
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if leased != len(picked) {
+			// Pruning keeps the change of every queued delivery; a delivery without one would
+			// be leased and never sent.
+			return fmt.Errorf("postgres: claim: %d of %d deliveries have no change", len(picked)-leased, len(picked))
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -77,7 +106,9 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 	return picked, nil
 }
 
-// CompleteDeliveries writes back a batch of attempt outcomes in one transaction.
+// CompleteDeliveries writes back a batch of attempt outcomes in one transaction. The engine
+// writes a batch again when the write failed, and a commit whose answer was lost may have
+// succeeded: an attempt already recorded is kept as it is.
 //
 // It locks the tenants of the webhooks it disables, then every webhook of the batch, in id
 // order, before touching their deliveries: the order of every transaction here, so that two
@@ -124,7 +155,8 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 			}
 			batch.Queue(`INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
 				status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				ON CONFLICT (id) DO NOTHING`,
 				a.ID, a.WebhookID, a.TenantID, a.AttemptedAt, a.Duration.Milliseconds(),
 				a.StatusCode, string(a.Outcome), a.Error, versions, a.Attempt, nullTime(a.NextAttemptAt),
 				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))

@@ -27,7 +27,7 @@ func (db *DB) listen(ctx context.Context) {
 	const minBackoff, maxBackoff = 100 * time.Millisecond, 5 * time.Second
 	backoff := minBackoff
 	for ctx.Err() == nil {
-		listened, _ := db.listenOnce(ctx)
+		listened, _ := db.listenConn(ctx)
 		if listened {
 			backoff = minBackoff
 		}
@@ -39,9 +39,9 @@ func (db *DB) listen(ctx context.Context) {
 	}
 }
 
-// listenOnce connects, LISTENs and relays notifications until the connection fails or ctx
+// listenConn connects, LISTENs and relays notifications until the connection fails or ctx
 // is cancelled. listened reports whether it got as far as listening.
-func (db *DB) listenOnce(ctx context.Context) (listened bool, err error) {
+func (db *DB) listenConn(ctx context.Context) (listened bool, err error) {
 	// A connection outside the pool: LISTEN belongs to a session, and a pooled connection
 	// would be handed to other work between notifications.
 	cfg := db.pool.Config().ConnConfig.Copy()

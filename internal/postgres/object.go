@@ -17,7 +17,8 @@ import (
 // lock until it commits, so the writes of one tenant, from every instance, take their
 // versions one after the other: version order is commit order, and a reader never sees a
 // version before a smaller one commits. Writes of different tenants do not wait for each
-// other.
+// other. Should PostgreSQL abort the transaction to break a deadlock, it runs again, fn
+// included.
 func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.WriteTx) error) error {
 	var queued int64
 	err := db.inTx(ctx, func(tx pgx.Tx) error {

@@ -283,10 +283,11 @@ func testSharedWebhookCreation(t *testing.T, a, b shiftwire.Store) {
 func testSharedNotify(t *testing.T, a, b shiftwire.Store) {
 	tn := mustTenant(t, a, "acme")
 	mustWebhook(t, a, tn.ID, shiftwire.Clockings)
+	b.Notify() // a store may start listening on the first call
 	for i := range 3 {
 		// Let a wake-up of the start (a store may signal once when it begins listening)
 		// pass, then expect the one of the commit.
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		drain(b.Notify())
 		put(t, a, tn.ID, clocking(int64(i+1), 1, "2024-01-01"))
 		select {
