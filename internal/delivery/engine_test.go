@@ -3,14 +3,12 @@ package delivery_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,9 +18,9 @@ import (
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/delivery"
-	"github.com/shiftwire/shiftwire/internal/masterkey"
 	"github.com/shiftwire/shiftwire/internal/signing"
 	"github.com/shiftwire/shiftwire/internal/sqlite"
+	"github.com/shiftwire/shiftwire/internal/storetest"
 )
 
 // clock is a hand-moved clock shared by the store and the engine.
@@ -137,17 +135,7 @@ func (s *syncBuffer) String() string {
 
 func newFixture(t *testing.T, cfg delivery.Config) *fixture {
 	t.Helper()
-	key := make(shiftwire.Secret, 32)
-	rand.Read(key)
-	box, err := masterkey.NewBox(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shiftwire.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(t)
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	db.SetClock(clk.Now)
 	tenant := &shiftwire.Tenant{Name: "acme", TimeZone: shiftwire.DefaultTimeZone}

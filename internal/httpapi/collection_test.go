@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,8 +20,7 @@ import (
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/auth"
 	"github.com/shiftwire/shiftwire/internal/httpapi"
-	"github.com/shiftwire/shiftwire/internal/masterkey"
-	"github.com/shiftwire/shiftwire/internal/sqlite"
+	"github.com/shiftwire/shiftwire/internal/storetest"
 )
 
 const apiBase = "/connector/protimeapi/api/v1/"
@@ -40,17 +38,7 @@ type collectionAPI struct {
 
 func newCollectionAPI(t testing.TB, cfg httpapi.Config) *collectionAPI {
 	t.Helper()
-	key := make(shiftwire.Secret, 32)
-	rand.Read(key)
-	box, err := masterkey.NewBox(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shiftwire.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(t)
 	tn := &shiftwire.Tenant{Name: "acme", TimeZone: shiftwire.DefaultTimeZone}
 	if err := db.CreateTenant(context.Background(), tn); err != nil {
 		t.Fatal(err)
