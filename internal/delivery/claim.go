@@ -34,10 +34,11 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 
 	var reqs []*request
 	candidates := 0
+	limit := e.claimLimit
 	claimed, err := e.store.ClaimDeliveries(ctx, shiftwire.ClaimQuery{
 		Now:        now,
 		LeaseUntil: now.Add(e.cfg.Lease),
-		Limit:      e.cfg.ClaimBatch,
+		Limit:      limit,
 		Exclude:    exclude,
 		Pick: func(ds []*shiftwire.Delivery) []*shiftwire.Delivery {
 			candidates = len(ds)
@@ -55,13 +56,27 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 		}
 		return 0, false, err
 	}
-	if len(claimed) == 0 {
-		return 0, candidates == e.cfg.ClaimBatch, nil
-	}
+	e.adaptClaimLimit(candidates, len(claimed))
 	for _, r := range reqs {
 		e.start(sendCtx, r)
 	}
-	return len(claimed), candidates == e.cfg.ClaimBatch, nil
+	return len(claimed), candidates == limit, nil
+}
+
+// minClaimLimit is the fewest candidates a claim considers.
+const minClaimLimit = 32
+
+// adaptClaimLimit sizes the next claim from this one. Reading candidates costs the database
+// work whether they are picked or not, and most go unpicked when the due work belongs to a few
+// webhooks at their concurrency limit; so the limit halves while less than a quarter of a full
+// claim is picked, and doubles, up to ClaimBatch, while most of it is.
+func (e *Engine) adaptClaimLimit(candidates, picked int) {
+	switch {
+	case candidates == e.claimLimit && picked < candidates/4:
+		e.claimLimit = max(e.claimLimit/2, minClaimLimit)
+	case picked > candidates*3/4:
+		e.claimLimit = min(e.claimLimit*2, e.cfg.ClaimBatch)
+	}
 }
 
 // pick groups candidates into requests, at most room of them, within each webhook's free

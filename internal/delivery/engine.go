@@ -120,6 +120,8 @@ type Engine struct {
 	probing  map[string]bool      // webhooks whose destination is down: one request at a time
 	hooks    map[string]*hookInfo // webhooks by id, with their signers
 
+	claimLimit int // candidates the next claim considers; only the claiming goroutine uses it
+
 	completions chan shiftwire.Completion
 	wake        chan struct{}
 	sends       sync.WaitGroup
@@ -161,6 +163,7 @@ func New(cfg Config, deps Deps) *Engine {
 		inflight:    map[string]int{},
 		probing:     map[string]bool{},
 		hooks:       map[string]*hookInfo{},
+		claimLimit:  cfg.ClaimBatch,
 		completions: make(chan shiftwire.Completion, cfg.MaxInFlight),
 		wake:        make(chan struct{}, 1),
 	}

@@ -13,7 +13,8 @@ import (
 
 // ClaimDeliveries leases the due lane heads that q.Pick chooses. SQLite has one writer, so
 // reading the candidates and leasing them in one transaction is enough to keep two claims
-// from taking the same delivery.
+// from taking the same delivery. The changes are read only for the picked deliveries: a claim
+// usually considers more candidates than it leases.
 func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*shiftwire.Delivery, error) {
 	var picked []*shiftwire.Delivery
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -27,9 +28,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 			}
 		}
 		args = append(args, q.Limit)
-		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.webhook_id, d.tenant_id, d.version, d.object_id, d.attempt, d.next_attempt_at,
-				c.collection, c.change_type, c.data, c.committed_at
-			FROM deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.version = d.version
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.webhook_id, d.tenant_id, d.version, d.object_id, d.attempt, d.next_attempt_at
+			FROM deliveries d
 			WHERE d.next_attempt_at <= ? AND d.lease_until <= ?`+exclude+`
 				AND NOT EXISTS (SELECT 1 FROM deliveries e
 					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.version < d.version)
@@ -40,18 +40,12 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 		var candidates []*shiftwire.Delivery
 		for rows.Next() {
 			var d shiftwire.Delivery
-			var next, committed int64
-			var typ string
-			var data []byte
-			if err := rows.Scan(&d.ID, &d.WebhookID, &d.TenantID, &d.Version, &d.ObjectID, &d.Attempt, &next,
-				&d.Collection, &typ, &data, &committed); err != nil {
+			var next int64
+			if err := rows.Scan(&d.ID, &d.WebhookID, &d.TenantID, &d.Version, &d.ObjectID, &d.Attempt, &next); err != nil {
 				rows.Close()
 				return err
 			}
-			d.NextAttemptAt, d.CommittedAt, d.Type = fromMillis(next), fromMillis(committed), shiftwire.ChangeType(typ)
-			if data != nil {
-				d.Data = data
-			}
+			d.NextAttemptAt = fromMillis(next)
 			candidates = append(candidates, &d)
 		}
 		rows.Close()
@@ -65,16 +59,56 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 		if len(picked) == 0 {
 			return nil
 		}
+		byID := make(map[int64]*shiftwire.Delivery, len(picked))
 		ids := make([]int64, len(picked))
 		for i, d := range picked {
 			ids[i] = d.ID
+			byID[d.ID] = d
 		}
-		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = ? WHERE id IN (%s)`, []any{millis(q.LeaseUntil)}, ids)
+		if err := execChunks(ctx, tx, `UPDATE deliveries SET lease_until = ? WHERE id IN (%s)`, []any{millis(q.LeaseUntil)}, ids); err != nil {
+			return err
+		}
+		return readChanges(ctx, tx, byID, ids)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return picked, nil
+}
+
+// readChanges fills in the change each delivery carries.
+func readChanges(ctx context.Context, tx *sql.Tx, byID map[int64]*shiftwire.Delivery, ids []int64) error {
+	for chunk := range chunks(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, c.collection, c.change_type, c.data, c.committed_at
+			FROM deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.version = d.version
+			WHERE d.id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, committed int64
+			var collection, typ string
+			var data []byte
+			if err := rows.Scan(&id, &collection, &typ, &data, &committed); err != nil {
+				rows.Close()
+				return err
+			}
+			d := byID[id]
+			d.Collection, d.Type, d.CommittedAt = collection, shiftwire.ChangeType(typ), fromMillis(committed)
+			if data != nil {
+				d.Data = data
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CompleteDeliveries writes back a batch of attempt outcomes in one transaction.
