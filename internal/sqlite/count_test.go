@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/storetest"
 )
 
 // TestStatements checks what Statements counts: each query and exec, prepared or not, and
 // the begin and commit of a transaction, but not the preparing of a statement.
 func TestStatements(t *testing.T) {
 	ctx := context.Background()
-	db := openTestDB(t)
+	db := storetest.OpenSQLite(t)
 	tn := &shiftwire.Tenant{Name: "acme", TimeZone: shiftwire.DefaultTimeZone}
 	if err := db.CreateTenant(ctx, tn); err != nil {
 		t.Fatal(err)
