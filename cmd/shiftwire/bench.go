@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -179,7 +180,10 @@ type benchReport struct {
 	Date    time.Time     `json:"date"`
 	Machine bench.Machine `json:"machine"`
 	Version string        `json:"version"`
-	Command string        `json:"command"`
+	// Revision is the commit the binary was built from, when the build recorded it, with
+	// "+modified" for a work tree with changes.
+	Revision string `json:"revision,omitempty"`
+	Command  string `json:"command"`
 
 	Store               string  `json:"store"`
 	Instances           int     `json:"instances"`
@@ -280,7 +284,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Quiet {
 		progress = io.Discard
 	}
-	b := &benchRun{cfg: cfg, progress: progress, command: "shiftwire bench " + strings.Join(args, " ")}
+	b := &benchRun{cfg: cfg, progress: progress, command: "shiftwire bench " + strings.Join(redactArgs(args), " ")}
 	rep, err := b.run(ctx)
 	if rep != nil {
 		if cfg.JSON {
@@ -296,6 +300,28 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return err
 }
 
+// redactArgs returns args with the values of --database-url (which may hold a password) and
+// --master-key replaced, for the report.
+func redactArgs(args []string) []string {
+	out := make([]string, len(args))
+	secret := false
+	for i, a := range args {
+		switch name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "="); {
+		case secret:
+			out[i], secret = "<secret>", false
+		case strings.HasPrefix(a, "-") && (name == "database-url" || name == "master-key"):
+			if hasValue {
+				out[i] = "--" + name + "=<secret>"
+			} else {
+				out[i], secret = a, true
+			}
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
 // benchRun is one run of the bench.
 type benchRun struct {
 	cfg      benchConfig
@@ -303,7 +329,8 @@ type benchRun struct {
 	command  string
 
 	exe, dir, dbPath string
-	storeArgs        []string
+	storeArgs        []string // --db for SQLite
+	storeEnv         []string // SHIFTWIRE_DATABASE_URL and SHIFTWIRE_MASTER_KEY for PostgreSQL
 	tenant           string
 	children         []*benchChild
 	tracker          *bench.Tracker
@@ -331,7 +358,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	defer b.stopAll()
 
 	rep := &benchReport{
-		Label: cfg.Label, Date: time.Now().UTC().Truncate(time.Second), Machine: bench.ThisMachine(), Version: version,
+		Label: cfg.Label, Date: time.Now().UTC().Truncate(time.Second), Machine: bench.ThisMachine(), Version: version, Revision: revision(),
 		Command: b.command, Instances: cfg.Instances, Webhooks: cfg.Webhooks, Dead: cfg.dead(),
 		BatchSize: cfg.BatchSize, DeliveryConcurrency: cfg.DeliveryConcurrency, OfferedRate: cfg.Rate,
 	}
@@ -368,17 +395,19 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 			rand.Read(key)
 			cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
 		}
-		b.storeArgs = []string{"--database-url", cfg.DatabaseURL, "--master-key", cfg.MasterKey}
+		// In the children's environment rather than on their command lines, where any user
+		// of the machine could read the URL's password and the key.
+		b.storeEnv = []string{"SHIFTWIRE_DATABASE_URL=" + cfg.DatabaseURL, "SHIFTWIRE_MASTER_KEY=" + cfg.MasterKey}
 		b.tenant = fmt.Sprintf("bench-%d", time.Now().UnixNano())
 	} else {
 		rep.Store = "sqlite"
 		b.dbPath = filepath.Join(b.dir, "shiftwire.db")
 		b.storeArgs = []string{"--db", b.dbPath}
 	}
-	if _, err := runAdminChild(ctx, b.exe, append([]string{"tenants", "create", b.tenant}, b.storeArgs...)...); err != nil {
+	if _, err := runAdminChild(ctx, b.exe, b.storeEnv, append([]string{"tenants", "create", b.tenant}, b.storeArgs...)...); err != nil {
 		return nil, err
 	}
-	out, err := runAdminChild(ctx, b.exe, append([]string{"clients", "create", "--tenant", b.tenant, "--scope", benchScopes()}, b.storeArgs...)...)
+	out, err := runAdminChild(ctx, b.exe, b.storeEnv, append([]string{"clients", "create", "--tenant", b.tenant, "--scope", benchScopes()}, b.storeArgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -387,7 +416,8 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		ClientSecret string `json:"clientSecret"`
 	}
 	if err := json.Unmarshal(out, &client); err != nil {
-		return nil, fmt.Errorf("clients create printed %q: %w", out, err)
+		// Not quoting the output: it holds the client's secret.
+		return nil, fmt.Errorf("clients create printed something else than its JSON: %w", err)
 	}
 
 	// Receivers: the healthy ones first, then the dead ones. Keys are known only once the
@@ -639,7 +669,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 // startServers starts the configured number of serve processes.
 func (b *benchRun) startServers(ctx context.Context, args []string) error {
 	for i := range b.cfg.Instances {
-		c, err := startServeChild(ctx, b.exe, args, filepath.Join(b.dir, fmt.Sprintf("serve-%d.log", i)))
+		c, err := startServeChild(ctx, b.exe, args, b.storeEnv, filepath.Join(b.dir, fmt.Sprintf("serve-%d.log", i)))
 		if err != nil {
 			return err
 		}
@@ -767,6 +797,29 @@ func addAttempts(into map[string]float64, m map[string]float64) {
 	}
 }
 
+// revision returns the VCS revision the go command stamped into the binary, if any.
+func revision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + modified
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func mib(bytes int64) float64 { return float64(bytes) / (1 << 20) }
@@ -781,6 +834,9 @@ func printBenchReport(w io.Writer, r *benchReport) {
 	p("%s (%s)", title, r.Date.Format(time.RFC3339))
 	p("  machine     %s, %d cores, %d MiB, %s %s/%s", r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryMiB, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch)
 	p("  command     %s", r.Command)
+	if r.Revision != "" {
+		p("  revision    %s", r.Revision)
+	}
 	mode := r.Mode
 	if r.OfferedRate > 0 {
 		mode += fmt.Sprintf(", %.0f changes/s offered", r.OfferedRate)

@@ -26,10 +26,10 @@ type benchChild struct {
 // listeningPrefix starts the first line serve prints on stdout.
 const listeningPrefix = "shiftwire listening on http://"
 
-// startServeChild starts exe serve with args and waits until it listens. Its stdout and
-// stderr go to logPath, so a failing run can be looked into and a noisy one does not fill
-// the terminal.
-func startServeChild(ctx context.Context, exe string, args []string, logPath string) (*benchChild, error) {
+// startServeChild starts exe serve with args, and env added to its environment, and waits
+// until it listens. Its stdout and stderr go to logPath, so a failing run can be looked into
+// and a noisy one does not fill the terminal.
+func startServeChild(ctx context.Context, exe string, args, env []string, logPath string) (*benchChild, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -40,7 +40,7 @@ func startServeChild(ctx context.Context, exe string, args []string, logPath str
 		return nil, err
 	}
 	cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
-	cmd.Env = childEnv()
+	cmd.Env = childEnv(env)
 	cmd.Stdout = w
 	cmd.Stderr = logf
 	setChildAttrs(cmd)
@@ -127,13 +127,13 @@ func (c *benchChild) kill() {
 	<-c.done
 }
 
-// runAdminChild runs exe with args (an admin command such as "tenants create") and returns
-// its standard output.
-func runAdminChild(ctx context.Context, exe string, args ...string) ([]byte, error) {
+// runAdminChild runs exe with args (an admin command such as "tenants create"), and env
+// added to its environment, and returns its standard output.
+func runAdminChild(ctx context.Context, exe string, env []string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = childEnv()
+	cmd.Env = childEnv(env)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	setChildAttrs(cmd)
@@ -143,17 +143,17 @@ func runAdminChild(ctx context.Context, exe string, args ...string) ([]byte, err
 	return stdout.Bytes(), nil
 }
 
-// childEnv is the bench's environment without any SHIFTWIRE_* variable: the children get
-// every setting on their command line, so nothing in the caller's environment (a --db or a
-// --database-url of a real deployment, a delivery timeout) changes what is measured.
-func childEnv() []string {
+// childEnv is the bench's environment without any SHIFTWIRE_* variable, plus extra: the
+// children get every setting from the bench, so nothing in the caller's environment (a --db
+// or a --database-url of a real deployment, a delivery timeout) changes what is measured.
+func childEnv(extra []string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "SHIFTWIRE_") {
 			env = append(env, kv)
 		}
 	}
-	return env
+	return append(env, extra...)
 }
 
 // tail returns the last lines of a log file, for error messages.

@@ -84,3 +84,12 @@ func TestBenchFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactArgs(t *testing.T) {
+	got := strings.Join(redactArgs([]string{"--database-url", "postgres://u:pw@h/db", "--webhooks", "3",
+		"-master-key=abc", "--instances=2", "--label", "database-url"}), " ")
+	want := "--database-url <secret> --webhooks 3 --master-key=<secret> --instances=2 --label database-url"
+	if got != want {
+		t.Errorf("redactArgs = %q, want %q", got, want)
+	}
+}

@@ -7,7 +7,8 @@
 //	shiftwire bench [--webhooks 100] [--rate 0] [--duration 20s] [--json]
 //
 // Every flag has a SHIFTWIRE_* environment equivalent (--db is SHIFTWIRE_DB); a flag given on
-// the command line wins over the environment.
+// the command line wins over the environment. bench is the exception: it reads no
+// SHIFTWIRE_* variable, so a benchmark never reaches a real database by accident.
 package main
 
 import (

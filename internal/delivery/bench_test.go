@@ -2,18 +2,16 @@ package delivery
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/shiftwire/shiftwire"
-	"github.com/shiftwire/shiftwire/internal/masterkey"
 	"github.com/shiftwire/shiftwire/internal/signing"
 	"github.com/shiftwire/shiftwire/internal/sqlite"
+	"github.com/shiftwire/shiftwire/internal/storetest"
 )
 
 // The benchmarks here measure the engine's work per event outside the database's queue:
@@ -34,22 +32,12 @@ type benchEngine struct {
 func newBenchEngine(b *testing.B, refs string, dest string) *benchEngine {
 	b.Helper()
 	ctx := context.Background()
-	key := make(shiftwire.Secret, 32)
-	rand.Read(key)
-	box, err := masterkey.NewBox(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "shiftwire.db"), box)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(b)
 	tn := &shiftwire.Tenant{Name: "bench", TimeZone: shiftwire.DefaultTimeZone}
 	if err := db.CreateTenant(ctx, tn); err != nil {
 		b.Fatal(err)
 	}
-	_, err = shiftwire.WriteObjects(ctx, db, tn.ID, func(w *shiftwire.ObjectWriter) error {
+	_, err := shiftwire.WriteObjects(ctx, db, tn.ID, func(w *shiftwire.ObjectWriter) error {
 		for id := int64(1); id <= 100; id++ {
 			if _, _, err := w.Put(ctx, &shiftwire.Person{ID: id, LastName: fmt.Sprint("Person ", id), BadgeNumber: fmt.Sprint(6767600 + id)}); err != nil {
 				return err

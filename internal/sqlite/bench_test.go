@@ -2,17 +2,15 @@ package sqlite_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/shiftwire/shiftwire"
-	"github.com/shiftwire/shiftwire/internal/masterkey"
 	"github.com/shiftwire/shiftwire/internal/sqlite"
+	"github.com/shiftwire/shiftwire/internal/storetest"
 )
 
 // The benchmarks here measure the store's side of delivery on the shapes the engine uses:
@@ -20,23 +18,6 @@ import (
 // attempts, and the fan-out of a write to 100 webhooks. Run them with
 //
 //	go test -run '^$' -bench . -benchtime 3s ./internal/sqlite
-
-// openBenchDB opens a fresh database in the benchmark's temporary directory.
-func openBenchDB(b *testing.B) *sqlite.DB {
-	b.Helper()
-	key := make(shiftwire.Secret, 32)
-	rand.Read(key)
-	box, err := masterkey.NewBox(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "shiftwire.db"), box)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return db
-}
 
 // benchStore is a store with a tenant and webhooks on break definitions.
 type benchStore struct {
@@ -48,7 +29,7 @@ type benchStore struct {
 func newBenchStore(b *testing.B, webhooks int) *benchStore {
 	b.Helper()
 	ctx := context.Background()
-	s := &benchStore{db: openBenchDB(b), tenant: &shiftwire.Tenant{Name: "bench", TimeZone: shiftwire.DefaultTimeZone}, next: 1}
+	s := &benchStore{db: storetest.OpenSQLite(b), tenant: &shiftwire.Tenant{Name: "bench", TimeZone: shiftwire.DefaultTimeZone}, next: 1}
 	if err := s.db.CreateTenant(ctx, s.tenant); err != nil {
 		b.Fatal(err)
 	}
