@@ -28,9 +28,13 @@ type Delivery struct {
 // change of one object for one webhook) is due, so changes of one object are never in flight
 // together and arrive in changeVersion order.
 type ClaimQuery struct {
-	Now        time.Time
-	LeaseUntil time.Time // claimed deliveries are not claimed again before this, unless released
-	Limit      int       // candidates to consider
+	Now time.Time
+	// LeaseUntil is when a claimed delivery may be claimed again unless completed or released
+	// before. Its next attempt moves there too: a crashed instance's work falls due when its
+	// lease ends, and claimed deliveries leave the front of the due order, where every claim
+	// would otherwise have to step over them.
+	LeaseUntil time.Time
+	Limit      int // candidates to consider
 	// Exclude lists webhooks that take no more work now, such as those at their
 	// concurrency limit.
 	Exclude []string

@@ -21,8 +21,8 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 	e.mu.Lock()
 	room := e.cfg.MaxInFlight - e.total
 	var exclude []string
-	for id, n := range e.inflight {
-		if n >= e.limitOf(id) {
+	for id := range e.unrecorded {
+		if e.full(id) {
 			exclude = append(exclude, id)
 		}
 	}
@@ -52,7 +52,8 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 		// would keep them for good. A claim can fail after picking, on a lost connection to
 		// a database server for one.
 		for _, r := range reqs {
-			e.freeSlots(r.deliveries[0].WebhookID)
+			e.finished(r.deliveries[0].WebhookID)
+			e.recorded(r.deliveries[0].WebhookID)
 		}
 		return 0, false, err
 	}
@@ -99,13 +100,14 @@ func (e *Engine) pick(ds []*shiftwire.Delivery, room int) ([]*request, []*shiftw
 			picked = append(picked, d)
 			continue
 		}
-		if len(reqs) >= room || e.inflight[d.WebhookID] >= e.limitOf(d.WebhookID) {
+		if len(reqs) >= room || e.full(d.WebhookID) {
 			continue
 		}
 		r := &request{hook: info, deliveries: []*shiftwire.Delivery{d}}
 		reqs = append(reqs, r)
 		picked = append(picked, d)
 		e.inflight[d.WebhookID]++
+		e.unrecorded[d.WebhookID]++
 		e.total++
 		if batch > 1 {
 			open[d.WebhookID] = r
@@ -123,32 +125,58 @@ func (e *Engine) limitOf(webhookID string) int {
 	return e.cfg.Concurrency
 }
 
+// full reports whether a webhook takes no new request now: it has its limit of requests in
+// flight, or twice that many sent whose outcomes are not written yet. The second bound is
+// what a crash can send twice. Callers hold e.mu.
+func (e *Engine) full(webhookID string) bool {
+	limit := e.limitOf(webhookID)
+	return e.inflight[webhookID] >= limit || e.unrecorded[webhookID] >= 2*limit
+}
+
 // start sends r in its own goroutine and hands the outcome to the completer.
 func (e *Engine) start(ctx context.Context, r *request) {
 	e.sends.Add(1)
 	go func() {
 		defer e.sends.Done()
+		id := r.deliveries[0].WebhookID
 		c, ok := e.send(ctx, r)
 		if !ok {
-			e.freeSlots(r.deliveries[0].WebhookID)
+			e.finished(id)
+			e.recorded(id)
 			return
 		}
-		// The slot stays taken until the outcome is written: until then the next claim would
-		// not see a retry's new time or a hold on the webhook.
+		// A success ends its request at once: the delivery stays leased until its outcome is
+		// written, so nothing can claim it meanwhile. A failure ends its request only once
+		// written, or the next claim would not see the retry's time or a hold on the webhook.
+		if c.Succeeded {
+			e.finished(id)
+			e.signal()
+		}
 		e.completions <- c
 	}()
 }
 
-// freeSlots gives back the request slots of the given webhooks, one per id.
-func (e *Engine) freeSlots(webhookIDs ...string) {
+// finished ends a request in flight of a webhook.
+func (e *Engine) finished(webhookID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.inflight[webhookID]--
+	if e.inflight[webhookID] <= 0 {
+		delete(e.inflight, webhookID)
+	}
+	e.total--
+}
+
+// recorded notes that the outcomes of requests of the given webhooks, one per id, are
+// written (or that there was nothing to write).
+func (e *Engine) recorded(webhookIDs ...string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range webhookIDs {
-		e.inflight[id]--
-		if e.inflight[id] <= 0 {
-			delete(e.inflight, id)
+		e.unrecorded[id]--
+		if e.unrecorded[id] <= 0 {
+			delete(e.unrecorded, id)
 		}
-		e.total--
 	}
 }
 

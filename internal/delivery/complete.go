@@ -66,8 +66,11 @@ func (e *Engine) complete(ctx context.Context, batch []shiftwire.Completion) err
 	ids := make([]string, len(batch))
 	for i, c := range batch {
 		ids[i] = c.Attempt.WebhookID
+		if !c.Succeeded {
+			e.finished(c.Attempt.WebhookID)
+		}
 	}
-	e.freeSlots(ids...)
+	e.recorded(ids...)
 	if err != nil {
 		// The leases run out and the deliveries are tried again: at least once, never lost.
 		return err

@@ -114,11 +114,12 @@ type Engine struct {
 	now      func() time.Time
 	jitter   func() float64
 
-	mu       sync.Mutex
-	inflight map[string]int       // requests in flight per webhook
-	total    int                  // requests in flight in all
-	probing  map[string]bool      // webhooks whose destination is down: one request at a time
-	hooks    map[string]*hookInfo // webhooks by id, with their signers
+	mu         sync.Mutex
+	inflight   map[string]int       // requests in flight per webhook
+	unrecorded map[string]int       // requests sent per webhook whose outcomes are not written yet
+	total      int                  // requests in flight in all
+	probing    map[string]bool      // webhooks whose destination is down: one request at a time
+	hooks      map[string]*hookInfo // webhooks by id, with their signers
 
 	claimLimit int // candidates the next claim considers; only the claiming goroutine uses it
 
@@ -161,6 +162,7 @@ func New(cfg Config, deps Deps) *Engine {
 		now:         deps.Now,
 		jitter:      deps.Jitter,
 		inflight:    map[string]int{},
+		unrecorded:  map[string]int{},
 		probing:     map[string]bool{},
 		hooks:       map[string]*hookInfo{},
 		claimLimit:  cfg.ClaimBatch,

@@ -68,7 +68,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 		for i, d := range picked {
 			byID[d.ID], ids[i] = d, d.ID
 		}
-		rows, err = tx.Query(ctx, `UPDATE deliveries d SET lease_until = $1 FROM changes c
+		rows, err = tx.Query(ctx, `UPDATE deliveries d SET lease_until = $1, next_attempt_at = $1 FROM changes c
 			WHERE d.id = ANY($2) AND c.tenant_id = d.tenant_id AND c.version = d.version
 			RETURNING d.id, c.collection, c.change_type, c.data, c.committed_at`, q.LeaseUntil, ids)
 		if err != nil {
@@ -194,10 +194,10 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 // only a single instance starting up may do.
 func (db *DB) ReleaseLeases(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
-		_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity' WHERE lease_until > '-infinity'`)
+		_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity', next_attempt_at = $1 WHERE lease_until > '-infinity'`, db.now())
 		return err
 	}
-	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity' WHERE id = ANY($1)`, ids)
+	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity', next_attempt_at = $2 WHERE id = ANY($1)`, ids, db.now())
 	return err
 }
 

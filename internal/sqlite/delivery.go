@@ -65,7 +65,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 			ids[i] = d.ID
 			byID[d.ID] = d
 		}
-		if err := execChunks(ctx, tx, `UPDATE deliveries SET lease_until = ? WHERE id IN (%s)`, []any{millis(q.LeaseUntil)}, ids); err != nil {
+		if err := execChunks(ctx, tx, `UPDATE deliveries SET lease_until = ?, next_attempt_at = ? WHERE id IN (%s)`,
+			[]any{millis(q.LeaseUntil), millis(q.LeaseUntil)}, ids); err != nil {
 			return err
 		}
 		return readChanges(ctx, tx, byID, ids)
@@ -111,45 +112,43 @@ func readChanges(ctx context.Context, tx *sql.Tx, byID map[int64]*shiftwire.Deli
 	return nil
 }
 
-// CompleteDeliveries writes back a batch of attempt outcomes in one transaction.
+// CompleteDeliveries writes back a batch of attempt outcomes in one transaction. Work that
+// repeats across the batch is done once: attempts are inserted many rows to a statement, and
+// each webhook's failure tracking is updated once with its outcome at the end of the batch.
 func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Completion) error {
 	if len(completions) == 0 {
 		return nil
 	}
 	now := millis(db.now())
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		insertAttempt, err := tx.PrepareContext(ctx, `INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
-			status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
+		if err := insertAttempts(ctx, tx, completions); err != nil {
 			return err
 		}
-		defer insertAttempt.Close()
+		type failing struct {
+			succeeded bool  // a success in this batch
+			since     int64 // the first failure after the batch's last success; 0 for none
+		}
+		webhooks := map[string]*failing{}
+		var order []string
 		var delivered []int64
 		for _, c := range completions {
 			a := &c.Attempt
-			headers, err := json.Marshal(a.RequestHeaders)
-			if err != nil {
-				return err
-			}
-			if _, err := insertAttempt.ExecContext(ctx, a.ID, a.WebhookID, a.TenantID, millis(a.AttemptedAt), a.Duration.Milliseconds(),
-				a.StatusCode, string(a.Outcome), a.Error, formatVersions(a.ChangeVersions), a.Attempt, nullMillis(a.NextAttemptAt),
-				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody)); err != nil {
-				return err
+			f := webhooks[a.WebhookID]
+			if f == nil {
+				f = &failing{}
+				webhooks[a.WebhookID] = f
+				order = append(order, a.WebhookID)
 			}
 			if c.Succeeded {
 				delivered = append(delivered, c.Deliveries...)
-				if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`, a.WebhookID); err != nil {
-					return err
-				}
+				f.succeeded, f.since = true, 0
 			} else {
 				if err := execChunks(ctx, tx, `UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = ?, lease_until = 0 WHERE id IN (%s)`,
 					[]any{millis(a.NextAttemptAt)}, c.Deliveries); err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`,
-					millis(a.AttemptedAt), a.WebhookID); err != nil {
-					return err
+				if f.since == 0 {
+					f.since = millis(a.AttemptedAt)
 				}
 			}
 			if !c.HoldWebhookUntil.IsZero() {
@@ -165,18 +164,66 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 				}
 			}
 		}
+		var recovered []string
+		for _, id := range order {
+			f := webhooks[id]
+			var err error
+			switch {
+			case f.since == 0:
+				recovered = append(recovered, id)
+			case f.succeeded: // failing again since a success in this batch
+				_, err = tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ?`, f.since, id)
+			default:
+				_, err = tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, f.since, id)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := execChunks(ctx, tx, `UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN (%s)`, nil, recovered); err != nil {
+			return err
+		}
 		return execChunks(ctx, tx, `DELETE FROM deliveries WHERE id IN (%s)`, nil, delivered)
 	})
+}
+
+// attemptsPerInsert keeps a multi-row insert within SQLite's limit on parameters.
+const attemptsPerInsert = 64
+
+// insertAttempts records the attempts of completions, many rows to a statement.
+func insertAttempts(ctx context.Context, tx *sql.Tx, completions []shiftwire.Completion) error {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for len(completions) > 0 {
+		n := min(len(completions), attemptsPerInsert)
+		args := make([]any, 0, n*14)
+		for _, c := range completions[:n] {
+			a := &c.Attempt
+			headers, err := json.Marshal(a.RequestHeaders)
+			if err != nil {
+				return err
+			}
+			args = append(args, a.ID, a.WebhookID, a.TenantID, millis(a.AttemptedAt), a.Duration.Milliseconds(),
+				a.StatusCode, string(a.Outcome), a.Error, formatVersions(a.ChangeVersions), a.Attempt, nullMillis(a.NextAttemptAt),
+				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
+			status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
+			VALUES `+strings.TrimSuffix(strings.Repeat(row+",", n), ","), args...); err != nil {
+			return err
+		}
+		completions = completions[n:]
+	}
+	return nil
 }
 
 // ReleaseLeases makes claimed deliveries due again at once; no id releases them all.
 func (db *DB) ReleaseLeases(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
-		_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET lease_until = 0 WHERE lease_until > 0`)
+		_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now()))
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = 0 WHERE id IN (%s)`, nil, ids)
+		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE id IN (%s)`, []any{millis(db.now())}, ids)
 	})
 }
 
@@ -274,7 +321,7 @@ func (db *DB) Backlog(ctx context.Context, now time.Time) (shiftwire.BacklogCoun
 }
 
 // execChunks runs query, whose %s takes an IN list, over ids in chunks, with args first.
-func execChunks(ctx context.Context, tx *sql.Tx, query string, args []any, ids []int64) error {
+func execChunks[T any](ctx context.Context, tx *sql.Tx, query string, args []any, ids []T) error {
 	for chunk := range chunks(ids, 500) {
 		all := append([]any{}, args...)
 		for _, id := range chunk {

@@ -374,8 +374,8 @@ func placeholders(n int) string {
 }
 
 // chunks splits ids into slices of at most n, to keep IN lists within SQLite's limits.
-func chunks(ids []int64, n int) func(func([]int64) bool) {
-	return func(yield func([]int64) bool) {
+func chunks[T any](ids []T, n int) func(func([]T) bool) {
+	return func(yield func([]T) bool) {
 		for len(ids) > 0 {
 			k := min(n, len(ids))
 			if !yield(ids[:k]) {
