@@ -46,7 +46,7 @@ type Config struct {
 	DisableAfter time.Duration // disable a webhook failing for this long
 	Retention    time.Duration // keep attempt records and old changes this long
 	Lease        time.Duration // a claim is another instance's to take after this
-	ClaimBatch   int           // candidates considered per claim
+	ClaimBatch   int           // the most candidates a claim considers; fewer while few are picked
 	MaxInFlight  int           // requests in flight at once in this process
 	Poll         time.Duration // the safety-net poll when no wake-up comes
 	AllowPrivate bool          // allow loopback and private destination addresses
@@ -64,7 +64,7 @@ func DefaultConfig() Config {
 		DisableAfter: DefaultDisableAfter,
 		Retention:    7 * 24 * time.Hour,
 		Lease:        30 * time.Second,
-		ClaimBatch:   1000,
+		ClaimBatch:   4000,
 		MaxInFlight:  1024,
 		Poll:         time.Second,
 		UserAgent:    "Shiftwire",
