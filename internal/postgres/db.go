@@ -5,10 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/migration"
 )
 
 //go:embed migrations/*.sql
@@ -148,13 +146,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 	for _, f := range files {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			var applied bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, f.version).Scan(&applied); err != nil || applied {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, f.Version).Scan(&applied); err != nil || applied {
 				return err
 			}
-			if _, err := tx.Exec(ctx, f.sql); err != nil {
-				return fmt.Errorf("%s: %w", f.name, err)
+			if _, err := tx.Exec(ctx, f.SQL); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, f.version, db.now())
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, f.Version, db.now())
 			return err
 		})
 		if err != nil {
@@ -174,39 +172,19 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&applied); err != nil {
 		return fmt.Errorf("postgres: ping: %w", err)
 	}
-	if want := files[len(files)-1].version; applied < want {
+	if want := files[len(files)-1].Version; applied < want {
 		return fmt.Errorf("postgres: schema version %d, want %d: run shiftwire migrate", applied, want)
 	}
 	return nil
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrationFiles() ([]migration, error) {
-	entries, err := fs.Glob(migrations, "migrations/*.sql")
+// migrationFiles returns the embedded migrations in order.
+func migrationFiles() ([]migration.File, error) {
+	files, err := migration.Load(migrations, "migrations")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	var out []migration
-	for _, name := range entries {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration %s has no number", base)
-		}
-		b, err := migrations.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	return out, nil
+	return files, nil
 }
 
 // txAttempts bounds how often a transaction that lost a deadlock or serialization conflict

@@ -6,18 +6,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
-	"runtime"
-	"slices"
-	"strconv"
-	"strings"
-	"sync/atomic"
-	"time"
-
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/migration"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+	"net/url"
+	"runtime"
+	"sync/atomic"
+	"time"
 )
 
 //go:embed migrations/*.sql
@@ -106,13 +102,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 	for _, f := range files {
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, f.version).Scan(&n); err != nil || n > 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, f.Version).Scan(&n); err != nil || n > 0 {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, f.sql); err != nil {
-				return fmt.Errorf("%s: %w", f.name, err)
+			if _, err := tx.ExecContext(ctx, f.SQL); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, f.version, db.now().UnixMilli())
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, f.Version, db.now().UnixMilli())
 			return err
 		})
 		if err != nil {
@@ -132,39 +128,19 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&applied); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
-	if want := files[len(files)-1].version; applied < want {
+	if want := files[len(files)-1].Version; applied < want {
 		return fmt.Errorf("sqlite: schema version %d, want %d: run shiftwire migrate", applied, want)
 	}
 	return nil
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrationFiles() ([]migration, error) {
-	entries, err := fs.Glob(migrations, "migrations/*.sql")
+// migrationFiles returns the embedded migrations in order.
+func migrationFiles() ([]migration.File, error) {
+	files, err := migration.Load(migrations, "migrations")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	var out []migration
-	for _, name := range entries {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: migration %s has no number", base)
-		}
-		b, err := migrations.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	return out, nil
+	return files, nil
 }
 
 // inTx runs fn in a write transaction and commits it when fn returns nil.
