@@ -2,6 +2,7 @@ package shiftwire
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"time"
 )
 
@@ -16,6 +17,10 @@ type Delivery struct {
 	ObjectID      int64
 	Attempt       int // attempts made so far
 	NextAttemptAt time.Time
+	// Lease names the claim that leased the delivery. Every write-back of its attempt is
+	// conditional on it, so an instance whose lease ran out and was taken over cannot
+	// complete, reschedule or release what another instance now holds.
+	Lease Lease
 
 	// The change, from the change log.
 	Collection  string
@@ -45,6 +50,19 @@ type ClaimQuery struct {
 	Pick func(candidates []*Delivery) []*Delivery
 }
 
+// Lease names one claim of deliveries; the zero Lease names none.
+type Lease int64
+
+// NewLease returns a lease for a new claim: random, so that claims of several instances
+// never share one.
+func NewLease() Lease {
+	for {
+		if l := Lease(rand.Int64()); l != 0 {
+			return l
+		}
+	}
+}
+
 // Attempt records one request to a destination, for the debugging endpoints.
 type Attempt struct {
 	ID             string // a GUID
@@ -72,6 +90,10 @@ const MaxRecordedResponse = 4 << 10
 type Completion struct {
 	Attempt    Attempt
 	Deliveries []int64 // the queue entries the request carried
+	// Lease is the lease the deliveries were claimed under. The deliveries' queue entries
+	// change only while they still hold it; the attempt is recorded, and the webhook's
+	// failure tracking and disabling applied, whatever it holds, since the request was made.
+	Lease Lease
 	// Succeeded removes the deliveries from the queue; otherwise they are due again at
 	// Attempt.NextAttemptAt.
 	Succeeded bool

@@ -60,17 +60,20 @@ type Store interface {
 	// version order.
 	Changes(ctx context.Context, tenantID int64, after ChangeVersion, limit int) ([]Change, error)
 
-	// ClaimDeliveries leases the due deliveries q picks. Every committed change becomes one
-	// queued delivery per enabled webhook of its collection created before it, in the
-	// transaction that commits the change.
+	// ClaimDeliveries leases the due deliveries q picks under a NewLease, set in each
+	// Delivery. Every committed change becomes one queued delivery per enabled webhook of its
+	// collection created before it, in the transaction that commits the change.
 	ClaimDeliveries(ctx context.Context, q ClaimQuery) ([]*Delivery, error)
 	// CompleteDeliveries writes back the outcome of attempts: it records each attempt,
-	// removes or reschedules its deliveries, tracks the webhook's failures and disables it
-	// when asked, in one transaction.
+	// removes or reschedules its deliveries that still hold the completion's lease, tracks
+	// the webhook's failures and disables it when asked, in one transaction.
 	CompleteDeliveries(ctx context.Context, completions []Completion) error
-	// ReleaseLeases makes the given claimed deliveries due again at once; no id releases
-	// every lease, for a single instance starting up after a crash.
-	ReleaseLeases(ctx context.Context, ids []int64) error
+	// ReleaseLeases makes the given deliveries due again at once, those that still hold
+	// lease.
+	ReleaseLeases(ctx context.Context, lease Lease, ids []int64) error
+	// ReleaseAllLeases makes every leased delivery due again at once, for a single instance
+	// starting up after a crash.
+	ReleaseAllLeases(ctx context.Context) error
 	// ExpireWebhooks disables, as Expired, every enabled webhook whose validUntil is not
 	// after now, empties their queues, and returns how many it disabled.
 	ExpireWebhooks(ctx context.Context, now time.Time) (int, error)

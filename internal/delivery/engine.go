@@ -19,7 +19,8 @@ type Store interface {
 	shiftwire.ReferenceSource
 	ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*shiftwire.Delivery, error)
 	CompleteDeliveries(ctx context.Context, completions []shiftwire.Completion) error
-	ReleaseLeases(ctx context.Context, ids []int64) error
+	ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []int64) error
+	ReleaseAllLeases(ctx context.Context) error
 	ExpireWebhooks(ctx context.Context, now time.Time) (int, error)
 	WebhookByID(ctx context.Context, id string) (*shiftwire.Webhook, error)
 	Prune(ctx context.Context, before time.Time, limit int) (int, error)
@@ -217,7 +218,7 @@ func (nopObserver) Delivered(time.Duration)     {}
 // bounded by the delivery timeout) and writes their outcomes back.
 func (e *Engine) Run(ctx context.Context) error {
 	if e.cfg.SingleInstance {
-		if err := e.store.ReleaseLeases(ctx, nil); err != nil {
+		if err := e.store.ReleaseAllLeases(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil // stopped while starting
 			}

@@ -23,7 +23,7 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 	if err != nil {
 		if shiftwire.ErrorCodeOf(err) != shiftwire.ENotFound {
 			e.log.Error("load webhook", "webhook", r.deliveries[0].WebhookID, "err", err)
-			e.release(ids)
+			e.release(r.deliveries[0].Lease, ids)
 		}
 		return shiftwire.Completion{}, false
 	}
@@ -42,7 +42,7 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 	events, err := e.renderEvents(ctx, hook, r.deliveries)
 	if err != nil {
 		e.log.Error("render events", "webhook", hook.ID, "err", err)
-		e.release(ids)
+		e.release(r.deliveries[0].Lease, ids)
 		return shiftwire.Completion{}, false
 	}
 	body := requestBody(events, hook.BatchSize > 0)
@@ -92,6 +92,7 @@ func (e *Engine) completion(hook *shiftwire.Webhook, ds []*shiftwire.Delivery, s
 	}
 	c := shiftwire.Completion{
 		Deliveries: ids,
+		Lease:      ds[0].Lease,
 		Succeeded:  result.Outcome == shiftwire.OutcomeSucceeded,
 		Attempt: shiftwire.Attempt{
 			ID:             shiftwire.NewID(start),
@@ -170,9 +171,10 @@ func flatten(h http.Header) map[string]string {
 	return out
 }
 
-// release hands claimed deliveries back to the queue, due at once.
-func (e *Engine) release(ids []int64) {
-	if err := e.store.ReleaseLeases(context.Background(), ids); err != nil {
+// release hands claimed deliveries back to the queue, due at once, unless another claim
+// has taken them over.
+func (e *Engine) release(lease shiftwire.Lease, ids []int64) {
+	if err := e.store.ReleaseLeases(context.Background(), lease, ids); err != nil {
 		e.log.Error("release leases", "err", err)
 	}
 }

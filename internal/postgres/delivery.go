@@ -63,14 +63,16 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 		if len(picked) == 0 {
 			return nil
 		}
+		lease := shiftwire.NewLease()
 		byID := make(map[int64]*shiftwire.Delivery, len(picked))
 		ids := make([]int64, len(picked))
 		for i, d := range picked {
 			byID[d.ID], ids[i] = d, d.ID
+			d.Lease = lease
 		}
-		rows, err = tx.Query(ctx, `UPDATE deliveries d SET lease_until = $1, next_attempt_at = $1 FROM changes c
+		rows, err = tx.Query(ctx, `UPDATE deliveries d SET lease_until = $1, next_attempt_at = $1, lease = $3 FROM changes c
 			WHERE d.id = ANY($2) AND c.tenant_id = d.tenant_id AND c.version = d.version
-			RETURNING d.id, c.collection, c.change_type, c.data, c.committed_at`, q.LeaseUntil, ids)
+			RETURNING d.id, c.collection, c.change_type, c.data, c.committed_at`, q.LeaseUntil, ids, int64(lease))
 		if err != nil {
 			return err
 		}
@@ -142,7 +144,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 			return err
 		}
 		batch := &pgx.Batch{}
-		var delivered []int64
+		var delivered, deliveredLeases []int64
 		for _, c := range completions {
 			a := &c.Attempt
 			headers, err := json.Marshal(a.RequestHeaders)
@@ -161,11 +163,13 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 				a.StatusCode, string(a.Outcome), a.Error, versions, a.Attempt, nullTime(a.NextAttemptAt),
 				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))
 			if c.Succeeded {
-				delivered = append(delivered, c.Deliveries...)
+				for _, id := range c.Deliveries {
+					delivered, deliveredLeases = append(delivered, id), append(deliveredLeases, int64(c.Lease))
+				}
 				batch.Queue(`UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, a.WebhookID)
 			} else {
-				batch.Queue(`UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = $1, lease_until = '-infinity' WHERE id = ANY($2)`,
-					a.NextAttemptAt, c.Deliveries)
+				batch.Queue(`UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = $1, lease_until = '-infinity'
+					WHERE id = ANY($2) AND lease = $3`, a.NextAttemptAt, c.Deliveries, int64(c.Lease))
 				batch.Queue(`UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL`, a.AttemptedAt, a.WebhookID)
 			}
 			if !c.HoldWebhookUntil.IsZero() {
@@ -183,21 +187,28 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 			}
 		}
 		if len(delivered) > 0 {
-			batch.Queue(`DELETE FROM deliveries WHERE id = ANY($1)`, delivered)
+			batch.Queue(`DELETE FROM deliveries d USING unnest($1::bigint[], $2::bigint[]) AS x(id, lease)
+				WHERE d.id = x.id AND d.lease = x.lease`, delivered, deliveredLeases)
 		}
 		// One round trip for the whole batch.
 		return tx.SendBatch(ctx, batch).Close()
 	})
 }
 
-// ReleaseLeases makes claimed deliveries due again at once; no id releases them all, which
-// only a single instance starting up may do.
-func (db *DB) ReleaseLeases(ctx context.Context, ids []int64) error {
+// ReleaseLeases makes the given deliveries that still hold lease due again at once.
+func (db *DB) ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []int64) error {
 	if len(ids) == 0 {
-		_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity', next_attempt_at = $1 WHERE lease_until > '-infinity'`, db.now())
-		return err
+		return nil
 	}
-	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity', next_attempt_at = $2 WHERE id = ANY($1)`, ids, db.now())
+	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity', next_attempt_at = $2
+		WHERE id = ANY($1) AND lease = $3`, ids, db.now(), int64(lease))
+	return err
+}
+
+// ReleaseAllLeases makes every leased delivery due again at once, which only a single
+// instance starting up may do.
+func (db *DB) ReleaseAllLeases(ctx context.Context) error {
+	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity', next_attempt_at = $1 WHERE lease_until > '-infinity'`, db.now())
 	return err
 }
 

@@ -151,6 +151,7 @@ func BenchmarkCompleteDeliveries(b *testing.B) {
 		for i, d := range ds {
 			completions[i] = shiftwire.Completion{
 				Deliveries: []int64{d.ID},
+				Lease:      d.Lease,
 				Succeeded:  true,
 				Attempt: shiftwire.Attempt{
 					ID: shiftwire.NewID(now), WebhookID: d.WebhookID, TenantID: d.TenantID, AttemptedAt: now,

@@ -59,14 +59,16 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 		if len(picked) == 0 {
 			return nil
 		}
+		lease := shiftwire.NewLease()
 		byID := make(map[int64]*shiftwire.Delivery, len(picked))
 		ids := make([]int64, len(picked))
 		for i, d := range picked {
 			ids[i] = d.ID
 			byID[d.ID] = d
+			d.Lease = lease
 		}
-		if err := execChunks(ctx, tx, `UPDATE deliveries SET lease_until = ?, next_attempt_at = ? WHERE id IN (%s)`,
-			[]any{millis(q.LeaseUntil), millis(q.LeaseUntil)}, ids); err != nil {
+		if err := execChunks(ctx, tx, `UPDATE deliveries SET lease_until = ?, next_attempt_at = ?, lease = ? WHERE id IN (%s)`,
+			[]any{millis(q.LeaseUntil), millis(q.LeaseUntil), int64(lease)}, ids); err != nil {
 			return err
 		}
 		return readChanges(ctx, tx, byID, ids)
@@ -115,6 +117,7 @@ func readChanges(ctx context.Context, tx *sql.Tx, byID map[int64]*shiftwire.Deli
 // CompleteDeliveries writes back a batch of attempt outcomes in one transaction. Work that
 // repeats across the batch is done once: attempts are inserted many rows to a statement, and
 // each webhook's failure tracking is updated once with its outcome at the end of the batch.
+// Only deliveries that still hold the completion's lease are rescheduled or removed.
 func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Completion) error {
 	if len(completions) == 0 {
 		return nil
@@ -130,7 +133,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 		}
 		webhooks := map[string]*failing{}
 		var order []string
-		var delivered []int64
+		var delivered []leased
 		for _, c := range completions {
 			a := &c.Attempt
 			f := webhooks[a.WebhookID]
@@ -140,11 +143,14 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 				order = append(order, a.WebhookID)
 			}
 			if c.Succeeded {
-				delivered = append(delivered, c.Deliveries...)
+				for _, id := range c.Deliveries {
+					delivered = append(delivered, leased{id, c.Lease})
+				}
 				f.succeeded, f.since = true, 0
 			} else {
-				if err := execChunks(ctx, tx, `UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = ?, lease_until = 0 WHERE id IN (%s)`,
-					[]any{millis(a.NextAttemptAt)}, c.Deliveries); err != nil {
+				if err := execChunks(ctx, tx, `UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = ?, lease_until = 0
+					WHERE lease = ? AND id IN (%s)`,
+					[]any{millis(a.NextAttemptAt), int64(c.Lease)}, c.Deliveries); err != nil {
 					return err
 				}
 				if f.since == 0 {
@@ -183,8 +189,29 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 		if err := execChunks(ctx, tx, `UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN (%s)`, nil, recovered); err != nil {
 			return err
 		}
-		return execChunks(ctx, tx, `DELETE FROM deliveries WHERE id IN (%s)`, nil, delivered)
+		return deleteLeased(ctx, tx, delivered)
 	})
+}
+
+// leased names a delivery together with the lease it was claimed under.
+type leased struct {
+	id    int64
+	lease shiftwire.Lease
+}
+
+// deleteLeased deletes the given deliveries that still hold their leases.
+func deleteLeased(ctx context.Context, tx *sql.Tx, ds []leased) error {
+	for chunk := range chunks(ds, 400) {
+		args := make([]any, 0, 2*len(chunk))
+		for _, d := range chunk {
+			args = append(args, d.id, int64(d.lease))
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE (id, lease) IN (VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)), ",")+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // attemptsPerInsert keeps a multi-row insert within SQLite's limit on parameters.
@@ -216,15 +243,21 @@ func insertAttempts(ctx context.Context, tx *sql.Tx, completions []shiftwire.Com
 	return nil
 }
 
-// ReleaseLeases makes claimed deliveries due again at once; no id releases them all.
-func (db *DB) ReleaseLeases(ctx context.Context, ids []int64) error {
+// ReleaseLeases makes the given deliveries that still hold lease due again at once.
+func (db *DB) ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []int64) error {
 	if len(ids) == 0 {
-		_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now()))
-		return err
+		return nil
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE id IN (%s)`, []any{millis(db.now())}, ids)
+		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease = ? AND id IN (%s)`,
+			[]any{millis(db.now()), int64(lease)}, ids)
 	})
+}
+
+// ReleaseAllLeases makes every leased delivery due again at once.
+func (db *DB) ReleaseAllLeases(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now()))
+	return err
 }
 
 // Attempts returns attempts of one webhook, newest first.

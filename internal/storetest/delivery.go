@@ -54,6 +54,7 @@ func deliveryKeys(ws map[string]string, ds []*shiftwire.Delivery) []string {
 func completion(ds []*shiftwire.Delivery, at time.Time, ok bool) shiftwire.Completion {
 	c := shiftwire.Completion{
 		Succeeded: ok,
+		Lease:     ds[0].Lease,
 		Attempt: shiftwire.Attempt{
 			ID:          shiftwire.NewID(at),
 			WebhookID:   ds[0].WebhookID,
@@ -299,7 +300,7 @@ func testCompleteDisables(t *testing.T, s shiftwire.Store) {
 	if err != nil || got.Status != shiftwire.WebhookDisabled || got.DisabledReason != shiftwire.DisabledGone {
 		t.Fatalf("webhook = %+v, %v; want Disabled/Gone", got, err)
 	}
-	if err := s.ReleaseLeases(ctx, nil); err != nil {
+	if err := s.ReleaseAllLeases(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range claimAll(t, s, now, now.Add(time.Minute)) {
@@ -327,14 +328,14 @@ func testReleaseLeases(t *testing.T, s shiftwire.Store) {
 	if len(ds) != 2 {
 		t.Fatalf("claimed %d, want 2", len(ds))
 	}
-	if err := s.ReleaseLeases(ctx, []int64{ds[0].ID}); err != nil {
+	if err := s.ReleaseLeases(ctx, ds[0].Lease, []int64{ds[0].ID}); err != nil {
 		t.Fatal(err)
 	}
 	again := claimAll(t, s, now, now.Add(time.Hour))
 	if len(again) != 1 || again[0].ID != ds[0].ID {
 		t.Fatalf("claim after releasing one = %d deliveries", len(again))
 	}
-	if err := s.ReleaseLeases(ctx, nil); err != nil {
+	if err := s.ReleaseAllLeases(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if again := claimAll(t, s, now, now.Add(time.Hour)); len(again) != 2 {
@@ -397,5 +398,51 @@ func testPrune(t *testing.T, s shiftwire.Store) {
 	}
 	if got := claimAll(t, s, now.Add(2*time.Minute), now.Add(3*time.Minute)); len(got) != 1 || got[0].WebhookID != w.ID || got[0].ObjectID != 3 {
 		t.Fatalf("the queued delivery lost its change: %v", got)
+	}
+}
+
+// testLeaseFencing checks that write-backs are fenced by the lease a claim was made under:
+// instance A's lease runs out, instance B claims the delivery, and A's late outcome must then
+// neither reschedule, release nor delete what B now holds.
+func testLeaseFencing(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	mustWebhook(t, s, tn.ID, shiftwire.Clockings)
+	put(t, s, tn.ID, clocking(1, 1, "2024-01-01"))
+	now := later()
+	lease := time.Minute
+
+	a := claimAll(t, s, now, now.Add(lease))
+	if len(a) != 1 {
+		t.Fatalf("A claimed %d deliveries, want 1", len(a))
+	}
+	// A pauses longer than its lease; B takes the delivery over.
+	bNow := now.Add(lease + time.Second)
+	b := claimAll(t, s, bNow, bNow.Add(lease))
+	if len(b) != 1 || b[0].ID != a[0].ID {
+		t.Fatalf("B claimed %d deliveries, want A's one", len(b))
+	}
+	if a[0].Lease == b[0].Lease {
+		t.Fatalf("two claims share the lease %d", a[0].Lease)
+	}
+
+	// A's late failure and release must leave B's lease alone: no third claim may take the
+	// delivery while B's request is in flight.
+	mustComplete(t, s, completion(a, bNow, false))
+	if err := s.ReleaseLeases(ctx, a[0].Lease, []int64{a[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if c := claimAll(t, s, bNow.Add(time.Second), bNow.Add(lease)); len(c) != 0 {
+		t.Fatalf("a third claim took %d deliveries that B holds", len(c))
+	}
+	// A's late success must not delete it either: B's outcome decides.
+	mustComplete(t, s, completion(a, bNow, true))
+	if c := claimAll(t, s, bNow.Add(lease+time.Second), bNow.Add(2*lease)); len(c) != 1 || c[0].Attempt != 0 {
+		t.Fatalf("after A's stale outcomes and B's lease ran out: claimed %d, want the untouched delivery", len(c))
+	}
+	// The attempts A really made are still recorded.
+	attempts, err := s.Attempts(ctx, tn.ID, a[0].WebhookID, "", 10)
+	if err != nil || len(attempts) != 2 {
+		t.Fatalf("Attempts = %d, %v; want A's two", len(attempts), err)
 	}
 }

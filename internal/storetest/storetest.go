@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"CompleteDeliveries", testCompleteDeliveries},
 		{"CompleteDisables", testCompleteDisables},
 		{"ReleaseLeases", testReleaseLeases},
+		{"LeaseFencing", testLeaseFencing},
 		{"ExpireWebhooks", testExpireWebhooks},
 		{"Prune", testPrune},
 	}
