@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/migration"
+	"io/fs"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 	"net/url"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -37,6 +39,9 @@ var _ shiftwire.Store = (*DB)(nil)
 func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: no database path")
+	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
 	}
 	dsn := func(txlock string) string {
 		q := url.Values{}
@@ -67,6 +72,34 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 		return nil, err
 	}
 	return db, nil
+}
+
+// ownerOnly creates the database file at path readable and writable by its owner alone,
+// unless it exists, and takes every other permission away from an existing one and from the
+// write-ahead log and shared-memory files beside it. The files hold sealed signing keys,
+// client secret hashes and every tenant's data. SQLite creates the -wal and -shm files with
+// the database file's mode, so restricting the database file is enough for new ones.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("sqlite: making %s readable by its owner only: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Notify receives a value after commits that queued deliveries.
