@@ -12,7 +12,7 @@ import (
 // CreateClient inserts c and sets its CreatedAt.
 func (db *DB) CreateClient(ctx context.Context, c *shiftwire.Client) error {
 	c.CreatedAt = db.now().UTC().Truncate(1e6)
-	_, err := db.write.ExecContext(ctx, `INSERT INTO clients (tenant_id, id, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err := db.exec(ctx, synced, `INSERT INTO clients (tenant_id, id, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)`,
 		c.TenantID, c.ID, c.SecretHash, strings.Join(c.Scopes, " "), millis(c.CreatedAt))
 	if isUniqueViolation(err) {
 		return shiftwire.Errorf(shiftwire.EConflict, "client %q exists already", c.ID)

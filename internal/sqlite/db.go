@@ -24,6 +24,9 @@ var migrations embed.FS
 // DB is the Store on one SQLite file.
 type DB struct {
 	write  *sql.DB // one connection: SQLite has one writer
+	// syncMode is the synchronous setting last given to the write connection; only the holder
+	// of that connection reads or sets it. See durability.
+	syncMode durability
 	read   *sql.DB
 	sealer shiftwire.Sealer
 	now    func() time.Time
@@ -45,7 +48,7 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 	}
 	dsn := func(txlock string) string {
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", txlock)
@@ -124,7 +127,7 @@ func (db *DB) Close() error {
 // Migrate applies, in order, every embedded migration that the database has not applied.
 // Migrations only go forward.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := db.exec(ctx, synced, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -176,17 +179,97 @@ func migrationFiles() ([]migration.File, error) {
 	return files, nil
 }
 
-// inTx runs fn in a write transaction and commits it when fn returns nil.
+// durability is how far a write transaction's commit reaches before it returns.
+//
+// In WAL mode, synchronous=NORMAL survives a process crash but may lose the last commits to a
+// power loss or an OS crash; synchronous=FULL syncs the WAL at every commit, and with it every
+// commit before. So what the API acknowledges is written synced, and only the delivery
+// engine's bookkeeping (claims, outcomes, releases, pruning, expiry), whose loss only repeats
+// a delivery or a sweep, takes the cheaper mode.
+type durability string
+
+const (
+	// synced commits are on disk when they return: an acknowledged change survives a power
+	// loss, and its changeVersion is never issued twice.
+	synced durability = "FULL"
+	// bookkeeping commits survive a process crash, not always a power loss.
+	bookkeeping durability = "NORMAL"
+)
+
+// begin starts a write transaction on the one write connection with durability d. The
+// connection is released by Commit or Rollback. The setting cannot change inside a
+// transaction, so it is given before BEGIN, and only when it differs from the last one:
+// a reopened connection starts in the DSN's FULL, so a stale syncMode can only cost a sync,
+// never lose one.
+func (db *DB) begin(ctx context.Context, d durability) (*writeTxn, error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if db.syncMode != d {
+		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = `+string(d)); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		db.syncMode = d
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &writeTxn{Tx: tx, conn: conn}, nil
+}
+
+// writeTxn is a write transaction that gives its connection back when it ends.
+type writeTxn struct {
+	*sql.Tx
+	conn *sql.Conn
+}
+
+// Commit commits the transaction and releases the write connection.
+func (t *writeTxn) Commit() error {
+	defer t.conn.Close()
+	return t.Tx.Commit()
+}
+
+// Rollback rolls the transaction back, if it is still open, and releases the write
+// connection.
+func (t *writeTxn) Rollback() error {
+	defer t.conn.Close()
+	return t.Tx.Rollback()
+}
+
+// inTx runs fn in a synced write transaction and commits it when fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	return db.inTxAs(ctx, synced, fn)
+}
+
+// inBookkeepingTx runs fn in a write transaction of the engine's bookkeeping.
+func (db *DB) inBookkeepingTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.inTxAs(ctx, bookkeeping, fn)
+}
+
+func (db *DB) inTxAs(ctx context.Context, d durability, fn func(*sql.Tx) error) error {
+	tx, err := db.begin(ctx, d)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(tx.Tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
+}
+
+// exec runs one write statement with durability d.
+func (db *DB) exec(ctx context.Context, d durability, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.inTxAs(ctx, d, func(tx *sql.Tx) (err error) {
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // isUniqueViolation reports whether err is SQLite's constraint error for a duplicate key.

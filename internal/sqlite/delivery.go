@@ -17,7 +17,7 @@ import (
 // usually considers more candidates than it leases.
 func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*shiftwire.Delivery, error) {
 	var picked []*shiftwire.Delivery
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inBookkeepingTx(ctx, func(tx *sql.Tx) error {
 		now := millis(q.Now)
 		args := []any{now, now}
 		exclude := ""
@@ -123,7 +123,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 		return nil
 	}
 	now := millis(db.now())
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inBookkeepingTx(ctx, func(tx *sql.Tx) error {
 		if err := insertAttempts(ctx, tx, completions); err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func (db *DB) ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []in
 	if len(ids) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inBookkeepingTx(ctx, func(tx *sql.Tx) error {
 		return execChunks(ctx, tx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease = ? AND id IN (%s)`,
 			[]any{millis(db.now()), int64(lease)}, ids)
 	})
@@ -256,7 +256,7 @@ func (db *DB) ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []in
 
 // ReleaseAllLeases makes every leased delivery due again at once.
 func (db *DB) ReleaseAllLeases(ctx context.Context) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now()))
+	_, err := db.exec(ctx, bookkeeping, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now()))
 	return err
 }
 
@@ -332,7 +332,7 @@ func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (int, erro
 		`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < ?
 			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version) LIMIT ?)`,
 	} {
-		res, err := db.write.ExecContext(ctx, query, millis(before), limit)
+		res, err := db.exec(ctx, bookkeeping, query, millis(before), limit)
 		if err != nil {
 			return total, err
 		}

@@ -14,11 +14,12 @@ import (
 // counter is read once at the start and written back once at the end: SQLite has a single
 // writer, so no other transaction can take versions in between.
 func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.WriteTx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	txn, err := db.begin(ctx, synced)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer txn.Rollback()
+	tx := txn.Tx
 	w := &writeTx{tx: tx, tenantID: tenantID, committedAt: millis(db.now()), nextIDs: map[string]int64{}}
 	if err := tx.QueryRowContext(ctx, `SELECT last_version FROM tenants WHERE id = ?`, tenantID).Scan(&w.last); errors.Is(err, sql.ErrNoRows) {
 		return shiftwire.NotFound("tenant not found")
@@ -48,7 +49,7 @@ func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.Write
 	if err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := txn.Commit(); err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n > 0 {

@@ -11,7 +11,7 @@ import (
 // CreateTenant inserts t and sets its ID and CreatedAt.
 func (db *DB) CreateTenant(ctx context.Context, t *shiftwire.Tenant) error {
 	t.CreatedAt = db.now().UTC().Truncate(1e6)
-	res, err := db.write.ExecContext(ctx, `INSERT INTO tenants (name, time_zone, created_at) VALUES (?, ?, ?)`,
+	res, err := db.exec(ctx, synced, `INSERT INTO tenants (name, time_zone, created_at) VALUES (?, ?, ?)`,
 		t.Name, t.TimeZone, millis(t.CreatedAt))
 	if isUniqueViolation(err) {
 		return shiftwire.Errorf(shiftwire.EConflict, "tenant %q exists already", t.Name)

@@ -126,7 +126,7 @@ func (db *DB) ExpireWebhooks(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	n := 0
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inBookkeepingTx(ctx, func(tx *sql.Tx) error {
 		for _, k := range due {
 			ok, err := disableWebhook(ctx, tx, k.tenant, k.id, shiftwire.DisabledExpired, now)
 			if err != nil {

@@ -1,0 +1,11 @@
+package sqlite
+
+import "context"
+
+// WriteSynchronous returns the synchronous setting the write connection is left with: the
+// one the last write committed under (1 NORMAL, 2 FULL).
+func (db *DB) WriteSynchronous(ctx context.Context) (int, error) {
+	var level int
+	err := db.write.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level)
+	return level, err
+}
