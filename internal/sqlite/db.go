@@ -23,14 +23,14 @@ var migrations embed.FS
 
 // DB is the Store on one SQLite file.
 type DB struct {
-	write  *sql.DB // one connection: SQLite has one writer
+	write *sql.DB // one connection: SQLite has one writer
 	// syncMode is the synchronous setting last given to the write connection; only the holder
 	// of that connection reads or sets it. See durability.
 	syncMode durability
-	read   *sql.DB
-	sealer shiftwire.Sealer
-	now    func() time.Time
-	notify chan struct{}
+	read     *sql.DB
+	sealer   shiftwire.Sealer
+	now      func() time.Time
+	notify   chan struct{}
 
 	statements *atomic.Int64 // statements run on both pools, see Statements
 }
