@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 
@@ -107,10 +108,28 @@ func (c *Config) Validate() error {
 	if c.DeliveryConcurrency < 1 || c.DeliveryConcurrency > 1000 {
 		problems = append(problems, "--delivery-concurrency must be from 1 to 1000")
 	}
+	if c.Dev && !isLoopback(c.Addr) {
+		// The demo client's secret is in the README: a dev server is for one machine.
+		problems = append(problems, fmt.Sprintf("--dev listens only on a loopback address (127.0.0.1, ::1 or localhost), not %q", c.Addr))
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// isLoopback reports whether the listen address addr accepts connections from this machine
+// only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // applyDev turns on what --dev implies.

@@ -62,7 +62,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger:        log,
 	})
 
-	issuer := auth.NewIssuer(masterkey.TokenSigningKey(master), time.Now)
+	tokenKey := masterkey.TokenSigningKey(master)
+	apiStore := store
+	if cfg.Dev {
+		tokenKey = devTokenKey(tokenKey)
+	} else {
+		apiStore = withoutDevClient(store)
+	}
+	issuer := auth.NewIssuer(tokenKey, time.Now)
 	var external *auth.External
 	if cfg.OIDCIssuer != "" {
 		external = auth.NewExternal(cfg.OIDCIssuer, &http.Client{Timeout: 10 * time.Second}, time.Now)
@@ -76,7 +83,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			AllowPrivate:  cfg.AllowPrivateDestinations,
 		},
 	}, httpapi.Deps{
-		Store:    metrics.CountChanges(store, m),
+		Store:    metrics.CountChanges(apiStore, m),
 		Metrics:  m.Handler(),
 		Issuer:   issuer,
 		Verifier: auth.NewVerifier(issuer, external),
