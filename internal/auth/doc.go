@@ -43,5 +43,7 @@
 //
 // Client secrets are 32 random bytes, shown once and stored only as bcrypt hashes.
 // FailureLimiter counts failed token requests per client and source address, so a secret
-// cannot be guessed at speed.
+// cannot be guessed at speed, and per source address whatever the client id (SourceKey), so
+// a caller inventing a client id per request cannot buy unlimited bcrypt work. HashChecks
+// bounds the bcrypt checks running at once, whoever asks for them.
 package auth

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -15,6 +16,13 @@ const (
 	DefaultMaxFailures   = 10
 	DefaultFailureWindow = time.Minute
 )
+
+// DefaultMaxSourceFailures is the limit on failed token requests from one source address
+// per DefaultFailureWindow, whatever client ids they name. Without it a script that sends a
+// new made-up client id with every request is never limited, and each request costs a
+// password-hash check. It is three times the per-client limit, so that one client locked
+// out for a mistyped secret does not lock out the other clients behind the same address.
+const DefaultMaxSourceFailures = 30
 
 // defaultMaxKeys caps the keys a FailureLimiter remembers, so a flood of requests with
 // random client ids or addresses cannot exhaust memory. At the cap the oldest key is
@@ -30,6 +38,22 @@ const maxKeyLength = 256
 // from sourceIP.
 func FailureKey(clientID, sourceIP string) string {
 	return clientID + "|" + sourceIP
+}
+
+// SourceKey returns the key under which the token endpoint counts the failures of the
+// source address ip, whatever the client. An IPv6 address counts as its /64 network, since
+// one host commonly holds a whole /64 and could otherwise take a fresh address per request.
+func SourceKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		prefix, _ := addr.WithZone("").Prefix(64)
+		return prefix.String()
+	}
+	return addr.String()
 }
 
 // FailureLimiter counts failures per key in a fixed window that starts at a key's first

@@ -162,3 +162,20 @@ func TestFailureLimiterConcurrent(t *testing.T) {
 		t.Fatalf("%d keys, want 80", n)
 	}
 }
+
+func TestSourceKey(t *testing.T) {
+	tests := []struct{ ip, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"::ffff:192.0.2.7", "192.0.2.7"},
+		// One host usually holds a whole /64: its addresses count as one source.
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+		{"not an address", "not an address"},
+	}
+	for _, tt := range tests {
+		if got := SourceKey(tt.ip); got != tt.want {
+			t.Errorf("SourceKey(%q) = %q, want %q", tt.ip, got, tt.want)
+		}
+	}
+}

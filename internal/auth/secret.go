@@ -1,11 +1,14 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -77,3 +80,55 @@ func CheckSecret(hash []byte, secret string) bool {
 	}
 	return bcrypt.CompareHashAndPassword(hash, []byte(secret)) == nil
 }
+
+// DefaultHashCheckWait is how long a token request waits for a free hash-check slot before
+// it is answered 429: long enough to absorb clients that all start at once, short enough
+// that a flood is refused rather than queued.
+const DefaultHashCheckWait = 2 * time.Second
+
+// DefaultMaxHashChecks returns the default bound on hash checks running at once: half the
+// CPUs Go may use, at least one, so that password hashing never takes every core from the
+// API and the health checks.
+func DefaultMaxHashChecks() int {
+	return max(1, runtime.GOMAXPROCS(0)/2)
+}
+
+// HashChecks bounds the client secret checks (CheckSecret) running at once. Each costs tens
+// of milliseconds of CPU, which an anonymous caller can ask for: the failure limits bound
+// what one source address gets, HashChecks bounds what many addresses together get. It is
+// safe for concurrent use.
+type HashChecks struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+// NewHashChecks returns a HashChecks allowing n checks at once (at least one), where a
+// caller waits at most wait for a free slot.
+func NewHashChecks(n int, wait time.Duration) *HashChecks {
+	return &HashChecks{slots: make(chan struct{}, max(n, 1)), wait: wait}
+}
+
+// Acquire takes a slot, waiting at most the HashChecks' wait and never after ctx ends, and
+// returns the function that gives the slot back. ok is false when no slot came free; the
+// caller should then answer 429 rather than check the secret anyway.
+func (h *HashChecks) Acquire(ctx context.Context) (release func(), ok bool) {
+	select {
+	case h.slots <- struct{}{}:
+		return sync.OnceFunc(h.release), true
+	default:
+	}
+	if h.wait <= 0 {
+		return nil, false
+	}
+	timer := time.NewTimer(h.wait)
+	defer timer.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return sync.OnceFunc(h.release), true
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return nil, false
+}
+
+func (h *HashChecks) release() { <-h.slots }

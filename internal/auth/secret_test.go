@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -102,5 +104,55 @@ func TestDevSecret(t *testing.T) {
 	}
 	if !CheckSecret(hash, "demo-secret") {
 		t.Fatal("demo-secret does not match its hash")
+	}
+}
+
+func TestHashChecks(t *testing.T) {
+	h := NewHashChecks(2, 0)
+	ctx := context.Background()
+	r1, ok1 := h.Acquire(ctx)
+	r2, ok2 := h.Acquire(ctx)
+	if !ok1 || !ok2 {
+		t.Fatal("two slots of two were refused")
+	}
+	if _, ok := h.Acquire(ctx); ok {
+		t.Fatal("a third check got a slot")
+	}
+	r1()
+	r1() // a second release must not free another caller's slot
+	r3, ok := h.Acquire(ctx)
+	if !ok {
+		t.Fatal("a released slot was not reused")
+	}
+	if _, ok := h.Acquire(ctx); ok {
+		t.Fatal("a double release freed two slots")
+	}
+	r2()
+	r3()
+}
+
+// A waiting caller takes the slot that comes free, and stops waiting when its request ends.
+func TestHashChecksWait(t *testing.T) {
+	h := NewHashChecks(1, time.Hour)
+	release, _ := h.Acquire(context.Background())
+	got := make(chan bool)
+	go func() {
+		r, ok := h.Acquire(context.Background())
+		if ok {
+			r()
+		}
+		got <- ok
+	}()
+	release()
+	if !<-got {
+		t.Fatal("the waiting caller did not get the freed slot")
+	}
+
+	release, _ = h.Acquire(context.Background())
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok := h.Acquire(ctx); ok {
+		t.Fatal("a caller whose request ended got a slot that was never freed")
 	}
 }

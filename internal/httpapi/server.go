@@ -33,7 +33,9 @@ type Server struct {
 	store    shiftwire.Store
 	issuer   *auth.Issuer
 	verifier *auth.Verifier
-	limiter  *auth.FailureLimiter
+	limiter  *auth.FailureLimiter // failed token requests per client and source address
+	sources  *auth.FailureLimiter // failed token requests per source address
+	hashes   *auth.HashChecks
 	log      *slog.Logger
 	now      func() time.Time
 	handler  http.Handler
@@ -51,6 +53,9 @@ type Deps struct {
 	Now      func() time.Time
 	// Metrics serves GET /metrics; nil leaves the route out.
 	Metrics http.Handler
+	// HashChecks bounds the client secret checks of the token endpoint running at once;
+	// nil means auth.DefaultMaxHashChecks, each waited for at most auth.DefaultHashCheckWait.
+	HashChecks *auth.HashChecks
 }
 
 // New returns a Server for cfg.
@@ -67,12 +72,17 @@ func New(cfg Config, deps Deps) *Server {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
+	if deps.HashChecks == nil {
+		deps.HashChecks = auth.NewHashChecks(auth.DefaultMaxHashChecks(), auth.DefaultHashCheckWait)
+	}
 	s := &Server{
 		cfg:      cfg,
 		store:    deps.Store,
 		issuer:   deps.Issuer,
 		verifier: deps.Verifier,
-		limiter:  auth.NewFailureLimiter(10, time.Minute, deps.Now),
+		limiter:  auth.NewFailureLimiter(auth.DefaultMaxFailures, auth.DefaultFailureWindow, deps.Now),
+		sources:  auth.NewFailureLimiter(auth.DefaultMaxSourceFailures, auth.DefaultFailureWindow, deps.Now),
+		hashes:   deps.HashChecks,
 		log:      deps.Logger,
 		now:      deps.Now,
 		metrics:  deps.Metrics,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/auth"
@@ -48,10 +49,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	infoOf(r.Context()).clientID = clientID
 
 	// Failed attempts are limited per client and source address, so guessing secrets is slow
-	// and one noisy address cannot lock a client out for everybody.
+	// and one noisy address cannot lock a client out for everybody; and per source address
+	// whatever the client id, so made-up client ids do not buy unlimited hash checks.
 	source, _, _ := net.SplitHostPort(r.RemoteAddr)
-	limitKey := tenant.Name + "|" + clientID + "|" + source
-	if ok, retryAfter := s.limiter.Allowed(limitKey); !ok {
+	limitKey := tenant.Name + "|" + auth.FailureKey(clientID, source)
+	sourceKey := auth.SourceKey(source)
+	if ok, retryAfter := s.failuresAllowed(limitKey, sourceKey); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds()+0.999)))
 		return shiftwire.Errorf(shiftwire.ETooManyRequests, "too many failed token requests; retry later")
 	}
@@ -65,14 +68,24 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if client != nil {
 		hash = client.SecretHash
 	}
-	if !auth.CheckSecret(hash, secret) || client == nil {
+	release, ok := s.hashes.Acquire(r.Context())
+	if !ok {
+		w.Header().Set("Retry-After", "1")
+		return shiftwire.Errorf(shiftwire.ETooManyRequests, "too many token requests at once; retry in a second")
+	}
+	valid := auth.CheckSecret(hash, secret)
+	release()
+	if !valid || client == nil {
 		s.limiter.Failed(limitKey)
+		s.sources.Failed(sourceKey)
 		if basic {
 			w.Header().Set("WWW-Authenticate", `Basic realm="shiftwire"`)
 		}
 		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "unknown client or wrong secret"})
 		return nil
 	}
+	// Only the client's own count starts over: a success must not reset the source's, or one
+	// valid client would let its address guess on under other ids.
 	s.limiter.Reset(limitKey)
 	scopes, err := auth.GrantScopes(r.PostForm.Get("scope"), client.Scopes)
 	var tokenErr *auth.TokenError
@@ -93,6 +106,22 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		Scope       string `json:"scope"`
 	}{token, expiresIn, "Bearer", strings.Join(scopes, " ")})
 	return nil
+}
+
+// failuresAllowed reports whether a token request under the failure keys limitKey (client
+// and source) and sourceKey may be checked now and, when it may not, how long until it may.
+func (s *Server) failuresAllowed(limitKey, sourceKey string) (bool, time.Duration) {
+	clientOK, clientRetry := s.limiter.Allowed(limitKey)
+	sourceOK, sourceRetry := s.sources.Allowed(sourceKey)
+	switch {
+	case !clientOK && !sourceOK:
+		return false, max(clientRetry, sourceRetry)
+	case !clientOK:
+		return false, clientRetry
+	case !sourceOK:
+		return false, sourceRetry
+	}
+	return true, 0
 }
 
 // discovery serves the OpenID configuration of a tenant.

@@ -1,9 +1,23 @@
 package httpapi
 
 import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/auth"
+	"github.com/shiftwire/shiftwire/internal/storetest"
 )
 
 // The issuer is the URL the client used, so that discovery documents fetched through a
@@ -22,5 +36,124 @@ func TestIssuerURL(t *testing.T) {
 	direct.TLS = &tls.ConnectionState{}
 	if got := issuerURL(direct, "nyc"); got != "https://shiftwire.example.com/tenants/nyc" {
 		t.Errorf("TLS: %q", got)
+	}
+}
+
+// tokenAPI is the API on a fresh SQLite store with tenant acme and one client, erp, whose
+// clock the test moves.
+type tokenAPI struct {
+	t      *testing.T
+	srv    *httptest.Server
+	log    *lockedBuffer
+	clock  *testClock
+	secret string // erp's secret
+}
+
+// testClock is a clock that moves only when the test says so.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newTokenAPI(t *testing.T, deps Deps) *tokenAPI {
+	t.Helper()
+	db := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	tn := &shiftwire.Tenant{Name: "acme", TimeZone: shiftwire.DefaultTimeZone}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := auth.NewClientSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := auth.HashSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateClient(ctx, &shiftwire.Client{ID: "erp", TenantID: tn.ID, SecretHash: hash, Scopes: []string{shiftwire.ScopeWebhooksRead}}); err != nil {
+		t.Fatal(err)
+	}
+	_, signKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &tokenAPI{t: t, log: &lockedBuffer{}, clock: &testClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}, secret: secret}
+	deps.Store = db
+	deps.Issuer = auth.NewIssuer(signKey, a.clock.Now)
+	deps.Verifier = auth.NewVerifier(deps.Issuer, nil)
+	deps.Logger = slog.New(slog.NewJSONHandler(a.log, nil))
+	deps.Now = a.clock.Now
+	a.srv = httptest.NewServer(New(Config{BaseDomain: "localhost", DefaultTenant: "acme"}, deps))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+// post sends a client credentials request for clientID with secret.
+func (a *tokenAPI) post(clientID, secret string) *http.Response {
+	a.t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}}
+	resp, err := a.srv.Client().PostForm(a.srv.URL+"/tenants/acme/connect/token", form)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// wantTooMany checks a 429 with a Retry-After of retry seconds.
+func wantTooMany(t *testing.T, resp *http.Response, retry string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != retry {
+		t.Fatalf("status %d, Retry-After %q; want 429 with Retry-After %s", resp.StatusCode, resp.Header.Get("Retry-After"), retry)
+	}
+}
+
+// A new made-up client id per request must not buy a new allowance of password-hash work:
+// failures count per source address too, whatever the client id.
+func TestTokenFailuresLimitedPerSource(t *testing.T) {
+	a := newTokenAPI(t, Deps{})
+	for i := range auth.DefaultMaxSourceFailures {
+		if resp := a.post(fmt.Sprintf("made-up-%d", i), "guess"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d, want 401", i+1, resp.StatusCode)
+		}
+	}
+	wantTooMany(t, a.post("made-up-next", "guess"), "60")
+	// The address is locked whatever it sends, or guessing could go on under a real id.
+	wantTooMany(t, a.post("erp", a.secret), "60")
+
+	a.clock.Advance(auth.DefaultFailureWindow)
+	if resp := a.post("erp", a.secret); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the window: status %d, want 200", resp.StatusCode)
+	}
+}
+
+// The password-hash checks running at once are bounded; a request that finds no free slot
+// in time is answered 429 without checking anything.
+func TestTokenHashChecksBounded(t *testing.T) {
+	checks := auth.NewHashChecks(1, 0)
+	a := newTokenAPI(t, Deps{HashChecks: checks})
+	release, ok := checks.Acquire(context.Background())
+	if !ok {
+		t.Fatal("the only slot is taken")
+	}
+	wantTooMany(t, a.post("erp", a.secret), "1")
+	wantTooMany(t, a.post("made-up", "guess"), "1")
+	release()
+	if resp := a.post("erp", a.secret); resp.StatusCode != http.StatusOK {
+		t.Fatalf("with a free slot: status %d, want 200", resp.StatusCode)
 	}
 }
