@@ -14,8 +14,9 @@ type request struct {
 }
 
 // claimAndSend claims due deliveries within the concurrency limits and starts sending them
-// under sendCtx. It returns how many it claimed and whether the claim was full, meaning
-// more is probably due.
+// under sendCtx. It returns how many it claimed and whether the claim was full and took
+// something, meaning more is probably due and may be taken now. A full claim that took
+// nothing found only work that waits for a request slot, which a completion frees.
 func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 	now := e.now()
 	e.mu.Lock()
@@ -61,7 +62,7 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 	for _, r := range reqs {
 		e.start(sendCtx, r)
 	}
-	return len(claimed), candidates == limit, nil
+	return len(claimed), candidates == limit && len(claimed) > 0, nil
 }
 
 // minClaimLimit is the fewest candidates a claim considers.
@@ -81,14 +82,15 @@ func (e *Engine) adaptClaimLimit(candidates, picked int) {
 }
 
 // pick groups candidates into requests, at most room of them, within each webhook's free
-// concurrency, and reserves their slots. It runs inside the claim transaction, so it only
-// looks at memory.
+// concurrency and the untrusted webhooks' share of the slots, and reserves their slots. It
+// runs inside the claim transaction, so it only looks at memory.
 func (e *Engine) pick(ds []*shiftwire.Delivery, room int) ([]*request, []*shiftwire.Delivery) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var reqs []*request
 	var picked []*shiftwire.Delivery
 	open := map[string]*request{} // the batch request of each batch-mode webhook being filled
+	untrustedRoom := e.untrustedSlots() - e.untrustedInFlight()
 	for _, d := range ds {
 		info := e.hooks[d.WebhookID]
 		batch := 1
@@ -103,6 +105,12 @@ func (e *Engine) pick(ds []*shiftwire.Delivery, room int) ([]*request, []*shiftw
 		if len(reqs) >= room || e.full(d.WebhookID) {
 			continue
 		}
+		if !e.trusted(d.WebhookID) {
+			if untrustedRoom <= 0 {
+				continue
+			}
+			untrustedRoom--
+		}
 		r := &request{hook: info, deliveries: []*shiftwire.Delivery{d}}
 		reqs = append(reqs, r)
 		picked = append(picked, d)
@@ -116,13 +124,44 @@ func (e *Engine) pick(ds []*shiftwire.Delivery, room int) ([]*request, []*shiftw
 	return reqs, picked
 }
 
+// Request slots are shared fairly between destinations that answer and those that may hang.
+//
+// A webhook is trusted once its destination has answered a request of this process (any
+// HTTP response, 2xx or not), and until it fails as a destination that is down (a timeout, a
+// refused connection, 429 or 503). An untrusted webhook may have one request in flight, and
+// all of them together at most three quarters of MaxInFlight. So destinations that hang
+// until the timeout hold one slot each, never their whole concurrency, and however many
+// there are, a quarter of the slots stays free for the destinations that answer.
+
 // limitOf is the number of requests a webhook may have in flight: the configured
-// concurrency, or one while its destination is down. Callers hold e.mu.
+// concurrency, or one while its destination has not answered or is down. Callers hold e.mu.
 func (e *Engine) limitOf(webhookID string) int {
-	if e.probing[webhookID] {
+	if !e.trusted(webhookID) {
 		return 1
 	}
 	return e.cfg.Concurrency
+}
+
+// trusted reports whether a webhook's destination answered and is not down. Callers hold
+// e.mu.
+func (e *Engine) trusted(webhookID string) bool {
+	return e.answered[webhookID] && !e.probing[webhookID]
+}
+
+// untrustedSlots is how many requests untrusted webhooks may have in flight together.
+func (e *Engine) untrustedSlots() int {
+	return max(1, e.cfg.MaxInFlight-e.cfg.MaxInFlight/4)
+}
+
+// untrustedInFlight counts the requests in flight of untrusted webhooks. Callers hold e.mu.
+func (e *Engine) untrustedInFlight() int {
+	n := 0
+	for id, k := range e.inflight {
+		if !e.trusted(id) {
+			n += k
+		}
+	}
+	return n
 }
 
 // full reports whether a webhook takes no new request now: it has its limit of requests in
@@ -193,7 +232,11 @@ func (e *Engine) webhook(ctx context.Context, id string) (*hookInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	info = &hookInfo{hook: hook, signer: signing.NewSigner(hook.Key.Reveal()), loadedAt: now}
+	tenant, err := e.store.Tenant(ctx, hook.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	info = &hookInfo{hook: hook, tenant: tenant.Name, signer: signing.NewSigner(hook.Key.Reveal()), loadedAt: now}
 	e.mu.Lock()
 	e.hooks[id] = info
 	e.mu.Unlock()
@@ -205,16 +248,19 @@ func (e *Engine) forget(id string) {
 	e.mu.Lock()
 	delete(e.hooks, id)
 	delete(e.probing, id)
+	delete(e.answered, id)
 	e.mu.Unlock()
 }
 
-// setProbing records whether a webhook's destination is down.
+// setProbing records whether a webhook's destination is down. One that is not down
+// answered.
 func (e *Engine) setProbing(id string, down bool) {
 	e.mu.Lock()
 	if down {
 		e.probing[id] = true
 	} else {
 		delete(e.probing, id)
+		e.answered[id] = true
 	}
 	e.mu.Unlock()
 }

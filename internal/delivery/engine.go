@@ -23,6 +23,7 @@ type Store interface {
 	ReleaseAllLeases(ctx context.Context) error
 	ExpireWebhooks(ctx context.Context, now time.Time) (int, error)
 	WebhookByID(ctx context.Context, id string) (*shiftwire.Webhook, error)
+	Tenant(ctx context.Context, id int64) (*shiftwire.Tenant, error)
 	Prune(ctx context.Context, before time.Time, limit int) (int, error)
 	Notify() <-chan struct{}
 }
@@ -120,6 +121,7 @@ type Engine struct {
 	unrecorded map[string]int       // requests sent per webhook whose outcomes are not written yet
 	total      int                  // requests in flight in all
 	probing    map[string]bool      // webhooks whose destination is down: one request at a time
+	answered   map[string]bool      // webhooks whose destination answered a request; see trusted
 	hooks      map[string]*hookInfo // webhooks by id, with their signers
 
 	claimLimit int // candidates the next claim considers; only the claiming goroutine uses it
@@ -132,6 +134,7 @@ type Engine struct {
 // hookInfo is a cached webhook with what sending to it needs.
 type hookInfo struct {
 	hook     *shiftwire.Webhook
+	tenant   string // the tenant's name, as the API's request log lines name it
 	signer   *signing.Signer
 	loadedAt time.Time
 }
@@ -165,6 +168,7 @@ func New(cfg Config, deps Deps) *Engine {
 		inflight:    map[string]int{},
 		unrecorded:  map[string]int{},
 		probing:     map[string]bool{},
+		answered:    map[string]bool{},
 		hooks:       map[string]*hookInfo{},
 		claimLimit:  cfg.ClaimBatch,
 		completions: make(chan shiftwire.Completion, cfg.MaxInFlight),

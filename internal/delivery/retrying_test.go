@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -271,5 +272,46 @@ func TestPrivateAddressRefusedAtConnect(t *testing.T) {
 	attempts, _ := f.db.Attempts(context.Background(), f.tenant.ID, hook.ID, "", 10)
 	if len(attempts) != 1 || attempts[0].Outcome != shiftwire.OutcomeConnectionFailed || !strings.Contains(attempts[0].Error, "not allowed") {
 		t.Fatalf("attempts = %+v", attempts)
+	}
+}
+
+// TestFailureLogLines checks the log lines of failed deliveries: the tenant named as the
+// API's request lines name it, and no next attempt on the line of the failure that
+// disabled its webhook.
+func TestFailureLogLines(t *testing.T) {
+	f := newFixture(t, delivery.Config{})
+	var status atomic.Int32
+	status.Store(http.StatusInternalServerError)
+	rc := newReceiver(t, func(received) int { return int(status.Load()) })
+	f.webhook(f.tenant, shiftwire.Clockings, rc.URL)
+	f.put(f.tenant, shiftwire.Clockings, 1)
+	f.runOnce()
+	status.Store(http.StatusGone)
+	f.clock.Advance(time.Hour)
+	f.runOnce()
+
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(f.logs.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if m["msg"] == "delivery failed" || m["msg"] == "webhook disabled" {
+			lines = append(lines, m)
+		}
+	}
+	if len(lines) != 3 {
+		t.Fatalf("log lines = %v; want a retried failure, a disabling failure and the disabling", lines)
+	}
+	for i, m := range lines {
+		if m["tenant"] != f.tenant.Name || m["tenantId"] != nil {
+			t.Errorf("line %d names the tenant as %v / %v, want %q", i, m["tenant"], m["tenantId"], f.tenant.Name)
+		}
+	}
+	if _, ok := lines[0]["nextAttemptAt"]; !ok {
+		t.Errorf("a retried failure's line has no nextAttemptAt: %v", lines[0])
+	}
+	if next, ok := lines[1]["nextAttemptAt"]; ok {
+		t.Errorf("the line of the failure that disabled the webhook has nextAttemptAt %v", next)
 	}
 }

@@ -55,7 +55,7 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 	if err != nil {
 		// The URL was validated at creation; a URL that no longer parses fails like a
 		// destination that cannot be reached.
-		return e.completion(hook, r.deliveries, start, start, Result{Outcome: shiftwire.OutcomeConnectionFailed, Err: "invalid destination URL"}, body, nil, nil), true
+		return e.completion(info, r.deliveries, start, start, Result{Outcome: shiftwire.OutcomeConnectionFailed, Err: "invalid destination URL"}, body, nil, nil), true
 	}
 	req.Header = http.Header{
 		"Content-Type":      {"application/json"},
@@ -76,13 +76,14 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 	}
 	end := e.now()
 	result := Classify(resp, err, end)
-	return e.completion(hook, r.deliveries, start, end, result, body, req.Header, respBody), true
+	return e.completion(info, r.deliveries, start, end, result, body, req.Header, respBody), true
 }
 
 // completion turns the result of an attempt into what is written back: the attempt record,
 // the next attempt, holding the webhook while its destination is down, and disabling.
-func (e *Engine) completion(hook *shiftwire.Webhook, ds []*shiftwire.Delivery, start, end time.Time, result Result,
+func (e *Engine) completion(info *hookInfo, ds []*shiftwire.Delivery, start, end time.Time, result Result,
 	body []byte, header http.Header, respBody []byte) shiftwire.Completion {
+	hook := info.hook
 	attempt := 0
 	ids := make([]int64, len(ds))
 	versions := make([]shiftwire.ChangeVersion, len(ds))
@@ -120,30 +121,37 @@ func (e *Engine) completion(hook *shiftwire.Webhook, ds []*shiftwire.Delivery, s
 	}
 
 	c.Attempt.NextAttemptAt = NextAttempt(attempt, end, result.RetryAfter, e.jitter)
-	if destinationDown(result) {
+	down := destinationDown(result)
+	if down {
 		c.HoldWebhookUntil = c.Attempt.NextAttemptAt
-		e.setProbing(hook.ID, true)
 	}
+	e.setProbing(hook.ID, down)
 	failingSince := hook.FailingSince
 	if failingSince.IsZero() {
 		failingSince = start
 	}
-	if reason, disable := ShouldDisable(hook, result, failingSince, end, e.cfg.DisableAfter); disable {
+	reason, disable := ShouldDisable(hook, result, failingSince, end, e.cfg.DisableAfter)
+	if disable {
 		c.Disable = reason
 		c.Attempt.NextAttemptAt = time.Time{}
 		e.forget(hook.ID)
-		e.log.Warn("webhook disabled", "tenantId", hook.TenantID, "webhook", hook.ID, "reason", reason)
 	}
-	e.log.LogAttrs(context.Background(), slog.LevelWarn, "delivery failed",
+	attrs := []slog.Attr{
+		slog.String("tenant", info.tenant),
 		slog.String("webhook", hook.ID),
-		slog.Int64("tenantId", hook.TenantID),
 		slog.String("outcome", string(result.Outcome)),
 		slog.Int("statusCode", result.StatusCode),
 		slog.String("error", result.Err),
 		slog.Int("attempt", attempt),
 		slog.Int("events", len(ds)),
-		slog.Time("nextAttemptAt", c.Attempt.NextAttemptAt),
-	)
+	}
+	if !c.Attempt.NextAttemptAt.IsZero() {
+		attrs = append(attrs, slog.Time("nextAttemptAt", c.Attempt.NextAttemptAt))
+	}
+	e.log.LogAttrs(context.Background(), slog.LevelWarn, "delivery failed", attrs...)
+	if disable {
+		e.log.Warn("webhook disabled", "tenant", info.tenant, "webhook", hook.ID, "reason", reason)
+	}
 	return c
 }
 
