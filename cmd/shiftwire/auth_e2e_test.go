@@ -374,3 +374,33 @@ func TestBearerTokens(t *testing.T) {
 			wantError(t, http.StatusBadRequest, "BadRequest", "invalid destination URL")
 	})
 }
+
+// A client_id of 60,000 characters is refused as invalid_client, and neither it nor any other
+// value the client chose makes a long log line.
+func TestTokenClientSentValuesInLogs(t *testing.T) {
+	f := newFixture(t)
+	form := tokenForm(f.acme)
+	form.Set("client_id", strings.Repeat("c", 60000))
+	form.Set("scope", strings.Repeat("s", 3000))
+	f.postForm("/tenants/acme/connect/token", form, nil).wantOAuthError(t, http.StatusUnauthorized, "invalid_client")
+	form = tokenForm(f.acme)
+	form.Set("client_id", "forged\n{\"level\":\"ERROR\"}")
+	f.postForm("/tenants/acme/connect/token", form, nil).wantOAuthError(t, http.StatusUnauthorized, "invalid_client")
+	f.do(apiRequest{method: http.MethodGet, path: "/tenants/" + strings.Repeat("t", 4000) + "/connect/token"})
+
+	f.stop()
+	lines := 0
+	for line := range strings.Lines(f.stderr.String()) {
+		lines++
+		if len(line) > 2048 {
+			t.Errorf("a log line of %d bytes: %.300s...", len(line), line)
+		}
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Errorf("log line %.300q is not one JSON object: %v", line, err)
+		}
+	}
+	if lines < 3 {
+		t.Errorf("%d log lines, want at least the three requests:\n%s", lines, f.stderr)
+	}
+}

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -132,3 +135,17 @@ func (h *HashChecks) Acquire(ctx context.Context) (release func(), ok bool) {
 }
 
 func (h *HashChecks) release() { <-h.slots }
+
+// MaxClientIDLength is the longest client_id the token endpoint looks up. It is above the
+// 200 bytes shiftwire.Client.Validate allows, so no real client is ever refused by it.
+const MaxClientIDLength = 256
+
+// PlausibleClientID reports whether id could name a client: at most MaxClientIDLength bytes
+// of valid UTF-8 without control characters. The token endpoint answers any other id
+// invalid_client at once, without the password-hash work or a database read.
+func PlausibleClientID(id string) bool {
+	if id == "" || len(id) > MaxClientIDLength || !utf8.ValidString(id) {
+		return false
+	}
+	return !strings.ContainsFunc(id, unicode.IsControl)
+}

@@ -156,3 +156,28 @@ func TestHashChecksWait(t *testing.T) {
 		t.Fatal("a caller whose request ended got a slot that was never freed")
 	}
 }
+
+func TestPlausibleClientID(t *testing.T) {
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{"erp-sync", true},
+		{"3f2a9c0d1e4b5a6978877665544332211", true},
+		{"Zoë's client", true},
+		{strings.Repeat("c", MaxClientIDLength), true},
+		{"", false},
+		{strings.Repeat("c", MaxClientIDLength+1), false},
+		{"erp\n", false},
+		{"erp\r\nX-Forged: 1", false},
+		{"erp\x00", false},
+		{"erp\x7f", false},
+		{"erp\u0085", false}, // NEL, a C1 control
+		{"erp\xff", false},
+	}
+	for _, tt := range tests {
+		if got := PlausibleClientID(tt.id); got != tt.want {
+			t.Errorf("PlausibleClientID(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}

@@ -96,14 +96,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			s.log.LogAttrs(ctx, level, "request",
 				slog.String("requestId", id),
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("method", clip(r.Method, maxLoggedValue)),
+				slog.String("path", clip(r.URL.Path, maxLoggedPath)),
 				slog.Int("status", rec.status),
 				slog.Int("bytes", rec.bytes),
 				slog.Duration("duration", s.now().Sub(start)),
 				slog.String("tenant", info.tenant),
-				slog.String("clientId", info.clientID),
-				slog.String("remote", r.RemoteAddr),
+				slog.String("clientId", clip(info.clientID, maxLoggedValue)),
+				slog.String("remote", clip(r.RemoteAddr, maxLoggedValue)),
 			)
 		}()
 		if len(r.RequestURI) > maxURILength {
@@ -112,6 +112,26 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// The caps on what a client chose in a log line: a 60,000-character client_id or path must
+// not become a 60 KB line. The path gets more room, since real ones hold ids.
+const (
+	maxLoggedValue = 256
+	maxLoggedPath  = 1024
+)
+
+// clip returns s cut to at most n bytes, at the start of a UTF-8 sequence, and marked with
+// its full length.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // a continuation byte
+		cut--
+	}
+	return fmt.Sprintf("%s...(%d bytes)", s[:cut], len(s))
 }
 
 // handle adapts a handlerFunc, rendering its error.

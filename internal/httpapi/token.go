@@ -46,7 +46,18 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	infoOf(r.Context()).tenant = tenant.Name
-	infoOf(r.Context()).clientID = clientID
+	infoOf(r.Context()).clientID = clientID // capped by the log line
+	invalidClient := func() error {
+		if basic {
+			w.Header().Set("WWW-Authenticate", `Basic realm="shiftwire"`)
+		}
+		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "unknown client or wrong secret"})
+		return nil
+	}
+	// No client has such an id: answering at once costs nothing and tells nothing.
+	if !auth.PlausibleClientID(clientID) {
+		return invalidClient()
+	}
 
 	// Failed attempts are limited per client and source address, so guessing secrets is slow
 	// and one noisy address cannot lock a client out for everybody; and per source address
@@ -78,11 +89,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if !valid || client == nil {
 		s.limiter.Failed(limitKey)
 		s.sources.Failed(sourceKey)
-		if basic {
-			w.Header().Set("WWW-Authenticate", `Basic realm="shiftwire"`)
-		}
-		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "unknown client or wrong secret"})
-		return nil
+		return invalidClient()
 	}
 	// Only the client's own count starts over: a success must not reset the source's, or one
 	// valid client would let its address guess on under other ids.

@@ -5,12 +5,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +157,91 @@ func TestTokenHashChecksBounded(t *testing.T) {
 	release()
 	if resp := a.post("erp", a.secret); resp.StatusCode != http.StatusOK {
 		t.Fatalf("with a free slot: status %d, want 200", resp.StatusCode)
+	}
+}
+
+// A client id that no client can have is answered invalid_client before any password-hash
+// work, and what the client sent reaches the log only cut short.
+func TestTokenAbsurdClientID(t *testing.T) {
+	checks := auth.NewHashChecks(1, 0)
+	a := newTokenAPI(t, Deps{HashChecks: checks})
+	// With the only slot taken, a request that needs a hash check is answered 429.
+	release, _ := checks.Acquire(context.Background())
+	defer release()
+	for name, id := range map[string]string{
+		"60,000 characters": strings.Repeat("c", 60000),
+		"257 bytes":         strings.Repeat("c", auth.MaxClientIDLength+1),
+		"a newline":         "erp\nlevel=ERROR msg=forged",
+		"a NUL":             "erp\x00",
+		"DEL":               "erp\x7f",
+		"invalid UTF-8":     "erp\xff",
+	} {
+		t.Run(name, func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {"guess"}}
+			resp, err := a.srv.Client().PostForm(a.srv.URL+"/tenants/acme/connect/token", form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			var body struct{ Error string }
+			if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal(b, &body) != nil || body.Error != "invalid_client" {
+				t.Fatalf("%d %s; want 401 invalid_client", resp.StatusCode, b)
+			}
+		})
+	}
+	// A plausible id still needs its hash check.
+	wantTooMany(t, a.post(strings.Repeat("c", auth.MaxClientIDLength), "guess"), "1")
+	wantShortLogLines(t, a.log.String())
+}
+
+// Every value of the request log line that a client chose (the path, the method, the
+// client id) is capped, so one request cannot write kilobytes of log.
+func TestRequestLogCapsClientValues(t *testing.T) {
+	a := newTokenAPI(t, Deps{})
+	long := strings.Repeat("p", 60000)
+	for _, req := range []*http.Request{
+		httptest.NewRequest(http.MethodGet, a.srv.URL+"/tenants/"+long+"/connect/token", nil),
+		httptest.NewRequest(strings.Repeat("M", 60000), a.srv.URL+"/tenants/acme/connect/token", nil),
+	} {
+		req.RequestURI = ""
+		resp, err := a.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if n := strings.Count(a.log.String(), "\n"); n != 2 {
+		t.Fatalf("%d log lines, want 2:\n%.2000s", n, a.log)
+	}
+	wantShortLogLines(t, a.log.String())
+}
+
+// wantShortLogLines fails the test if a log line is longer than 2 KB.
+func wantShortLogLines(t *testing.T, log string) {
+	t.Helper()
+	for line := range strings.Lines(log) {
+		if len(line) > 2048 {
+			t.Errorf("a log line of %d bytes: %.300s...", len(line), line)
+		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 5, "short"},
+		{"longer", 4, "long...(6 bytes)"},
+		// A multi-byte character is never cut in two.
+		{"abé", 3, "ab...(4 bytes)"},
+		{"€", 2, "...(3 bytes)"},
+	}
+	for _, tt := range tests {
+		if got := clip(tt.s, tt.n); got != tt.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
 	}
 }
