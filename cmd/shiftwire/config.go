@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/auth"
 )
 
 // Config is every setting of shiftwire, with its defaults in defaultConfig.
@@ -33,6 +34,7 @@ type Config struct {
 	DeliveryLogRetention time.Duration
 	ShutdownTimeout      time.Duration
 	OIDCIssuer           string
+	OIDCAudience         string
 	Pprof                bool
 }
 
@@ -74,7 +76,8 @@ func (c *Config) registerServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.DisableAfter, "disable-after", c.DisableAfter, "disable a webhook whose destination has had no success for this long")
 	fs.DurationVar(&c.DeliveryLogRetention, "delivery-log-retention", c.DeliveryLogRetention, "how long delivery attempts are kept for the debugging endpoints")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests and deliveries in flight")
-	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "also accept access tokens of this OpenID provider")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "also accept access tokens of this OpenID provider (an https URL; http only with --dev)")
+	fs.StringVar(&c.OIDCAudience, "oidc-audience", c.OIDCAudience, "the audience (aud) the --oidc-issuer provider puts in access tokens for Shiftwire; required with --oidc-issuer")
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's runtime profiles under /debug/pprof/ to loopback clients (for shiftwire bench --cpuprofile)")
 }
 
@@ -107,6 +110,18 @@ func (c *Config) Validate() error {
 	}
 	if c.DeliveryConcurrency < 1 || c.DeliveryConcurrency > 1000 {
 		problems = append(problems, "--delivery-concurrency must be from 1 to 1000")
+	}
+	if c.OIDCIssuer != "" {
+		// Without an audience, a token the provider issued for any other application of the
+		// company would be accepted.
+		if c.OIDCAudience == "" {
+			problems = append(problems, "--oidc-audience is required with --oidc-issuer: the aud value the provider puts in access tokens for Shiftwire")
+		}
+		if err := auth.CheckIssuerURL(c.OIDCIssuer, c.Dev); err != nil {
+			problems = append(problems, "--oidc-issuer: "+strings.TrimPrefix(err.Error(), "auth: "))
+		}
+	} else if c.OIDCAudience != "" {
+		problems = append(problems, "--oidc-audience needs --oidc-issuer")
 	}
 	if c.Dev && !isLoopback(c.Addr) {
 		// The demo client's secret is in the README: a dev server is for one machine.

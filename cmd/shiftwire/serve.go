@@ -72,7 +72,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	issuer := auth.NewIssuer(tokenKey, time.Now)
 	var external *auth.External
 	if cfg.OIDCIssuer != "" {
-		external = auth.NewExternal(cfg.OIDCIssuer, &http.Client{Timeout: 10 * time.Second}, time.Now)
+		external, err = auth.NewExternal(auth.ExternalConfig{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, AllowHTTP: cfg.Dev})
+		if err != nil {
+			return err
+		}
 	}
 	api := httpapi.New(httpapi.Config{
 		BaseDomain:      cfg.BaseDomain,

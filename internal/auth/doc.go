@@ -28,8 +28,14 @@
 // must put the Shiftwire tenant name in a "tenant" claim: scopes alone do not say which tenant
 // a token is for, and accepting a token on every tenant would break tenant isolation.
 // Scopes come from "scope" (space-separated) or "scp" (a string or an array), the client from
-// "client_id", "azp" or "sub". The audience is not checked, since providers disagree on what
-// to put there; the issuer and the tenant claim decide.
+// "client_id", "azp" or "sub". The token must list the configured audience in "aud", or a
+// token the provider issued for any other application would do, and it must be an access
+// token: typed at+jwt (RFC 9068), or typed JWT or not at all and free of the claims only ID
+// tokens carry (nonce, at_hash, c_hash, s_hash, auth_time).
+//
+// The discovery document and the key set decide which tokens are accepted, so they are
+// fetched over https only (http is for development), within a 10-second timeout, following
+// redirects only on the host a request was sent to.
 //
 // # Errors
 //

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -44,12 +45,17 @@ const fetchTimeout = 10 * time.Second
 // maxMetadataSize bounds a discovery document or key set read from the provider.
 const maxMetadataSize = 1 << 20
 
+// maxRedirects bounds the redirects followed for one discovery or JWKS request.
+const maxRedirects = 3
+
 // External verifies access tokens issued by an external OpenID provider, with the keys it
 // publishes at the jwks_uri of its discovery document. It is safe for concurrent use.
 type External struct {
-	issuer string
-	client *http.Client
-	now    func() time.Time
+	issuer    string
+	audience  string
+	allowHTTP bool
+	client    *http.Client
+	now       func() time.Time
 
 	// fetchMu lets one goroutine at a time talk to the provider; the others wait for its
 	// result instead of sending the same requests.
@@ -61,18 +67,103 @@ type External struct {
 	attemptedAt time.Time         // time of the last fetch, successful or not
 }
 
-// NewExternal returns an External for the provider whose issuer identifier is issuerURL.
-// Nothing is fetched until the first token arrives, so Shiftwire starts even when the
-// provider is down. client makes the requests (a client with a 10-second timeout when nil);
-// now reads the time (time.Now when nil).
-func NewExternal(issuerURL string, client *http.Client, now func() time.Time) *External {
-	if client == nil {
-		client = &http.Client{Timeout: fetchTimeout}
+// ExternalConfig says which provider an External trusts, for which audience, and how it
+// reaches the provider.
+type ExternalConfig struct {
+	// Issuer is the provider's issuer identifier: tokens must carry it in iss, and the
+	// discovery document is read from Issuer + "/.well-known/openid-configuration". It must
+	// be an https URL unless AllowHTTP.
+	Issuer string
+	// Audience is the identifier the provider gives Shiftwire's API: tokens must list it in
+	// aud. Required, or a token the provider issued for any other application would do.
+	Audience string
+	// AllowHTTP lets the issuer and its jwks_uri be http URLs, for development only.
+	AllowHTTP bool
+	// Client makes the requests to the provider: http.DefaultTransport with a 10-second
+	// timeout when nil. Its redirect policy is replaced by External's own.
+	Client *http.Client
+	// Now reads the time; time.Now when nil.
+	Now func() time.Time
+}
+
+// NewExternal returns an External for the provider of cfg, or an error when cfg is not
+// usable. Nothing is fetched until the first token arrives, so Shiftwire starts even when
+// the provider is down.
+func NewExternal(cfg ExternalConfig) (*External, error) {
+	if err := CheckIssuerURL(cfg.Issuer, cfg.AllowHTTP); err != nil {
+		return nil, err
 	}
-	if now == nil {
-		now = time.Now
+	if cfg.Audience == "" {
+		return nil, errors.New("auth: an external provider needs the audience its tokens carry for Shiftwire")
 	}
-	return &External{issuer: issuerURL, client: client, now: now}
+	client := &http.Client{}
+	if cfg.Client != nil {
+		c := *cfg.Client // a copy, so the caller's client keeps its own redirect policy
+		client = &c
+	}
+	if client.Timeout <= 0 || client.Timeout > fetchTimeout {
+		client.Timeout = fetchTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	e := &External{issuer: cfg.Issuer, audience: cfg.Audience, allowHTTP: cfg.AllowHTTP, client: client, now: cfg.Now}
+	client.CheckRedirect = e.checkRedirect
+	return e, nil
+}
+
+// CheckIssuerURL reports whether raw can be the issuer of an external provider: an absolute
+// https URL (http too when allowHTTP) without a query or fragment, as OpenID Connect
+// Discovery requires of issuer identifiers.
+func CheckIssuerURL(raw string, allowHTTP bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("auth: the issuer must be an https URL")
+	}
+	if err := checkScheme(u, allowHTTP); err != nil {
+		return fmt.Errorf("auth: the issuer must be an https URL%s", httpHint(allowHTTP))
+	}
+	if u.Host == "" {
+		return errors.New("auth: the issuer URL has no host")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return errors.New("auth: the issuer URL must not have a query or fragment")
+	}
+	return nil
+}
+
+// checkScheme refuses a URL to the provider that is not https, or http when allowHTTP:
+// keys fetched in the clear could be replaced on the way, and with them every token
+// accepted.
+func checkScheme(u *url.URL, allowHTTP bool) error {
+	if u.Scheme == "https" || (allowHTTP && u.Scheme == "http") {
+		return nil
+	}
+	return fmt.Errorf("%s is not an https URL%s", u.Redacted(), httpHint(allowHTTP))
+}
+
+func httpHint(allowHTTP bool) string {
+	if allowHTTP {
+		return ""
+	}
+	return " (http only with --dev)"
+}
+
+// checkRedirect is the redirect policy of requests to the provider: a few redirects on the
+// host the request was sent to, never to another host, and never from https down to http.
+// The discovery document and the key set decide which tokens are accepted, so only their
+// owner may serve them.
+func (e *External) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+		return fmt.Errorf("refused a redirect to another host, %s", req.URL.Host)
+	}
+	if err := checkScheme(req.URL, e.allowHTTP); err != nil {
+		return fmt.Errorf("refused a redirect: %w", err)
+	}
+	return nil
 }
 
 // Issuer returns the issuer identifier tokens must carry in iss.
@@ -87,14 +178,52 @@ type externalClaims struct {
 	Scp      json.RawMessage `json:"scp"`
 	ClientID string          `json:"client_id"`
 	Azp      string          `json:"azp"`
+
+	// Claims of ID tokens (OpenID Connect Core 1.0 sections 2, 3.1.3.6 and 3.3.2.11; s_hash
+	// from FAPI), read only to tell an ID token from an access token: whatever their type,
+	// any value, even null, counts as present.
+	Nonce    json.RawMessage `json:"nonce"`
+	AtHash   json.RawMessage `json:"at_hash"`
+	CHash    json.RawMessage `json:"c_hash"`
+	SHash    json.RawMessage `json:"s_hash"`
+	AuthTime json.RawMessage `json:"auth_time"`
+}
+
+// idTokenClaims reports whether c holds a claim that only ID tokens carry. auth_time is one
+// for tokens not typed at+jwt: RFC 9068 allows it in access tokens, but a client credentials
+// token, which authenticates no user, never has it.
+func (c *externalClaims) idTokenClaims() bool {
+	for _, raw := range []json.RawMessage{c.Nonce, c.AtHash, c.CHash, c.SHash, c.AuthTime} {
+		if raw != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// accessTokenTyped reports whether a typ header declares an RFC 9068 access token, and
+// plainJWT whether it declares nothing more specific than a JWT.
+func accessTokenTyped(typ string) bool {
+	return strings.EqualFold(typ, accessTokenType) || strings.EqualFold(typ, "application/"+accessTokenType)
+}
+
+func plainJWT(typ string) bool {
+	return typ == "" || strings.EqualFold(typ, "JWT") || strings.EqualFold(typ, "application/jwt")
 }
 
 // Verify checks a token of the external provider for a request to tenantName: an accepted
 // asymmetric algorithm, a signature by one of the provider's keys, iss equal to the
-// configured issuer, exp (required) and nbf with a 30-second leeway, and a tenant claim equal
-// to tenantName. Verification failures are *shiftwire.AuthError values with reason
+// configured issuer, the configured audience among aud, an access token rather than an ID
+// token, exp (required) and nbf with a 30-second leeway, and a tenant claim equal to
+// tenantName. Verification failures are *shiftwire.AuthError values with reason
 // invalid_token. When the provider's keys cannot be fetched and none are cached, the error is
 // a plain error: the token may be fine, the server cannot tell.
+//
+// A token is an access token when its typ header says at+jwt (RFC 9068), or when it says JWT
+// or nothing and it carries none of the claims of ID tokens (nonce, at_hash, c_hash, s_hash,
+// auth_time). Any other typ is refused. An ID token proves to a client who a user is; it
+// does not authorize calls, and accepting one would let any application that received one
+// from the provider call Shiftwire.
 func (e *External) Verify(ctx context.Context, raw, tenantName string) (*Claims, error) {
 	h, err := peekHeader(raw)
 	if err != nil {
@@ -102,6 +231,10 @@ func (e *External) Verify(ctx context.Context, raw, tenantName string) (*Claims,
 	}
 	if !slices.Contains(externalAlgorithms, jose.SignatureAlgorithm(h.Alg)) {
 		return nil, invalidToken(descAlgorithm)
+	}
+	typed := accessTokenTyped(h.Typ)
+	if !typed && !plainJWT(h.Typ) {
+		return nil, invalidToken(descNotAccessToken)
 	}
 	jws, err := jose.ParseSignedCompact(raw, externalAlgorithms)
 	if err != nil || len(jws.Signatures) != 1 {
@@ -130,6 +263,12 @@ func (e *External) Verify(ctx context.Context, raw, tenantName string) (*Claims,
 	}
 	if c.Issuer != e.issuer {
 		return nil, invalidToken(descOtherIssuer)
+	}
+	if !c.Audience.Contains(e.audience) {
+		return nil, invalidToken(descOtherAudience)
+	}
+	if !typed && c.idTokenClaims() {
+		return nil, invalidToken(descNotAccessToken)
 	}
 	if c.Tenant != tenantName {
 		return nil, invalidToken(descOtherTenant)
@@ -309,6 +448,13 @@ func (e *External) fetchKeys(ctx context.Context) ([]jose.JSONWebKey, error) {
 	if meta.JWKSURI == "" {
 		return nil, errors.New("the discovery document has no jwks_uri")
 	}
+	jwksURL, err := url.Parse(meta.JWKSURI)
+	if err != nil || jwksURL.Host == "" {
+		return nil, errors.New("the jwks_uri of the discovery document is not a URL")
+	}
+	if err := checkScheme(jwksURL, e.allowHTTP); err != nil {
+		return nil, fmt.Errorf("the jwks_uri of the discovery document: %w", err)
+	}
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
@@ -335,30 +481,30 @@ func (e *External) fetchKeys(ctx context.Context) ([]jose.JSONWebKey, error) {
 	return keys, nil
 }
 
-// getJSON GETs url and decodes its JSON body into v.
-func (e *External) getJSON(ctx context.Context, url string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// getJSON GETs target and decodes its JSON body into v.
+func (e *External) getJSON(ctx context.Context, target string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
+		return fmt.Errorf("GET %s: %w", target, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
+		return fmt.Errorf("GET %s: %w", target, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+		return fmt.Errorf("GET %s: status %d", target, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxMetadataSize+1))
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
+		return fmt.Errorf("GET %s: %w", target, err)
 	}
 	if len(body) > maxMetadataSize {
-		return fmt.Errorf("GET %s: the response is larger than %d bytes", url, maxMetadataSize)
+		return fmt.Errorf("GET %s: the response is larger than %d bytes", target, maxMetadataSize)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
+		return fmt.Errorf("GET %s: %w", target, err)
 	}
 	return nil
 }

@@ -33,6 +33,8 @@ type provider struct {
 	extraJWKS      []json.RawMessage // raw entries appended to the set
 	down           bool
 	issuerOverride string
+	jwksURI        string // the jwks_uri of the discovery document, when not the provider's own
+	redirect       string // where the discovery URL redirects to, when set
 	discoveryHits  atomic.Int32
 	jwksHits       atomic.Int32
 }
@@ -49,11 +51,16 @@ func newProvider(t *testing.T) *provider {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
-		iss := p.srv.URL
-		if p.issuerOverride != "" {
-			iss = p.issuerOverride
+		if p.redirect != "" {
+			http.Redirect(w, r, p.redirect, http.StatusFound)
+			return
 		}
-		json.NewEncoder(w).Encode(map[string]string{"issuer": iss, "jwks_uri": p.srv.URL + "/keys"})
+		p.writeDiscovery(w)
+	})
+	mux.HandleFunc("GET /moved/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.writeDiscovery(w)
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
 		p.jwksHits.Add(1)
@@ -74,9 +81,35 @@ func newProvider(t *testing.T) *provider {
 		entries = append(entries, p.extraJWKS...)
 		json.NewEncoder(w).Encode(map[string]any{"keys": entries})
 	})
-	p.srv = httptest.NewServer(mux)
+	p.srv = httptest.NewTLSServer(mux)
 	t.Cleanup(p.srv.Close)
 	return p
+}
+
+// writeDiscovery writes the discovery document. p.mu must be held.
+func (p *provider) writeDiscovery(w http.ResponseWriter) {
+	iss := p.srv.URL
+	if p.issuerOverride != "" {
+		iss = p.issuerOverride
+	}
+	jwks := p.srv.URL + "/keys"
+	if p.jwksURI != "" {
+		jwks = p.jwksURI
+	}
+	json.NewEncoder(w).Encode(map[string]string{"issuer": iss, "jwks_uri": jwks})
+}
+
+// testAudience is the audience the tests' provider puts in tokens for Shiftwire.
+const testAudience = "api://shiftwire"
+
+// newExternal returns an External trusting p for testAudience, reading the time from c.
+func newExternal(t *testing.T, p *provider, c *clock) *External {
+	t.Helper()
+	e, err := NewExternal(ExternalConfig{Issuer: p.srv.URL, Audience: testAudience, Client: p.srv.Client(), Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 func (p *provider) publish(k jose.JSONWebKey) {
@@ -138,7 +171,7 @@ func generated(t *testing.T) (rsaK *rsa.PrivateKey, ec256, ec384 *ecdsa.PrivateK
 // externalClaimsFor returns valid claims of p's tokens for tenant acme.
 func externalClaimsFor(p *provider, now time.Time) map[string]any {
 	return map[string]any{
-		"iss": p.srv.URL, "sub": "service-account-7", "client_id": "erp-sync", "tenant": "acme",
+		"iss": p.srv.URL, "aud": testAudience, "sub": "service-account-7", "client_id": "erp-sync", "tenant": "acme",
 		"scope": "connector-protimeapi-webhooks.read connector-protimeapi-clockings.read",
 		"iat":   now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
@@ -160,7 +193,7 @@ func TestExternalAlgorithms(t *testing.T) {
 		p.publish(k.public())
 	}
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 	for _, k := range keys {
 		t.Run(string(k.alg), func(t *testing.T) {
 			tok := sign(t, k.alg, k.key, k.kid, "", externalClaimsFor(p, c.Now()))
@@ -185,7 +218,7 @@ func TestExternalClaimVariants(t *testing.T) {
 	p := newProvider(t)
 	p.publish(k.public())
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 
 	r, w := shiftwire.ScopeWebhooksRead, shiftwire.ScopeWebhooksWrite
 	tests := []struct {
@@ -201,7 +234,8 @@ func TestExternalClaimVariants(t *testing.T) {
 		{"no scopes", func(m map[string]any) { delete(m, "scope") }, "erp-sync", nil},
 		{"azp", func(m map[string]any) { delete(m, "client_id"); m["azp"] = "azp-client" }, "azp-client", nil},
 		{"sub", func(m map[string]any) { delete(m, "client_id") }, "service-account-7", nil},
-		{"audience is not checked", func(m map[string]any) { m["aud"] = []string{"api://something-else"} }, "erp-sync", nil},
+		{"one audience of several", func(m map[string]any) { m["aud"] = []string{"api://something-else", testAudience} }, "erp-sync", nil},
+		{"RFC 9068 claims", func(m map[string]any) { m["jti"] = "j-1"; m["acr"] = "1"; m["amr"] = []string{"pwd"} }, "erp-sync", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,7 +261,7 @@ func TestExternalRejects(t *testing.T) {
 	p := newProvider(t)
 	p.publish(k.public())
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 	now := c.Now()
 
 	edit := func(f func(m map[string]any)) map[string]any {
@@ -245,6 +279,9 @@ func TestExternalRejects(t *testing.T) {
 		want  string
 	}{
 		{"other issuer", sign(t, k.alg, k.key, k.kid, "", edit(func(m map[string]any) { m["iss"] = "https://evil.example" })), descOtherIssuer},
+		{"other audience", sign(t, k.alg, k.key, k.kid, "", edit(func(m map[string]any) { m["aud"] = "api://something-else" })), descOtherAudience},
+		{"other audiences", sign(t, k.alg, k.key, k.kid, "", edit(func(m map[string]any) { m["aud"] = []string{"erp-sync", "api://x"} })), descOtherAudience},
+		{"no audience", sign(t, k.alg, k.key, k.kid, "", edit(func(m map[string]any) { delete(m, "aud") })), descOtherAudience},
 		{"other tenant", sign(t, k.alg, k.key, k.kid, "", edit(func(m map[string]any) { m["tenant"] = "globex" })), descOtherTenant},
 		{"no tenant", sign(t, k.alg, k.key, k.kid, "", edit(func(m map[string]any) { delete(m, "tenant") })), descOtherTenant},
 		{"expired", sign(t, k.alg, k.key, k.kid, "", edit(func(m map[string]any) { m["exp"] = now.Add(-time.Minute).Unix() })), descExpired},
@@ -278,7 +315,7 @@ func TestExternalKeySelection(t *testing.T) {
 		json.RawMessage(`{"kty":"oct","kid":"sym","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}`),
 	}
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 	if _, err := e.Verify(context.Background(), sign(t, jose.EdDSA, ed, "", "", externalClaimsFor(p, c.Now())), "acme"); err != nil {
 		t.Fatalf("token without kid: %v", err)
 	}
@@ -297,7 +334,7 @@ func TestExternalRefresh(t *testing.T) {
 	p := newProvider(t)
 	p.publish(first.public())
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 	ctx := context.Background()
 	verify := func(k signingKey) error {
 		_, err := e.Verify(ctx, sign(t, k.alg, k.key, k.kid, "", externalClaimsFor(p, c.Now())), "acme")
@@ -379,7 +416,7 @@ func TestExternalProviderDown(t *testing.T) {
 	p.publish(k.public())
 	p.setDown(true)
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 	tok := sign(t, k.alg, k.key, k.kid, "", externalClaimsFor(p, c.Now()))
 
 	_, err := e.Verify(context.Background(), tok, "acme")
@@ -407,7 +444,7 @@ func TestExternalDiscoveryIssuerMismatch(t *testing.T) {
 	p.publish(k.public())
 	p.issuerOverride = "https://someone-else.example"
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 	_, err := e.Verify(context.Background(), sign(t, k.alg, k.key, k.kid, "", externalClaimsFor(p, c.Now())), "acme")
 	if err == nil || !strings.Contains(err.Error(), "someone-else") {
 		t.Fatalf("err = %v, want an issuer mismatch", err)
@@ -420,7 +457,7 @@ func TestExternalConcurrentFetchOnce(t *testing.T) {
 	p := newProvider(t)
 	p.publish(k.public())
 	c := newClock()
-	e := NewExternal(p.srv.URL, p.srv.Client(), c.Now)
+	e := newExternal(t, p, c)
 	tok := sign(t, k.alg, k.key, k.kid, "", externalClaimsFor(p, c.Now()))
 	var wg sync.WaitGroup
 	for range 20 {
@@ -443,7 +480,7 @@ func TestVerifierWithExternal(t *testing.T) {
 	p.publish(k.public())
 	c := newClock()
 	i := NewIssuer(testSigningKey(1), c.Now)
-	v := NewVerifier(i, NewExternal(p.srv.URL, p.srv.Client(), c.Now))
+	v := NewVerifier(i, newExternal(t, p, c))
 	ctx := context.Background()
 
 	own := issue(t, i, "acme")
@@ -459,4 +496,190 @@ func TestVerifierWithExternal(t *testing.T) {
 	}
 	_, err := v.Verify(ctx, ext, "globex")
 	assertInvalidToken(t, err, descOtherTenant, ext)
+}
+
+// Only access tokens are accepted: a token typed at+jwt (RFC 9068) is one by declaration; a
+// token typed JWT, or not typed, is refused when it carries a claim only ID tokens have.
+func TestExternalAccessTokensOnly(t *testing.T) {
+	_, ec256, _, _ := generated(t)
+	k := signingKey{jose.ES256, "ec", ec256}
+	p := newProvider(t)
+	p.publish(k.public())
+	c := newClock()
+	e := newExternal(t, p, c)
+	with := func(claim string, v any) map[string]any {
+		m := externalClaimsFor(p, c.Now())
+		if claim != "" {
+			m[claim] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name   string
+		typ    string
+		claims map[string]any
+		want   string // "" when accepted
+	}{
+		{"at+jwt", "at+jwt", with("", nil), ""},
+		{"application/at+jwt", "application/AT+JWT", with("", nil), ""},
+		{"at+jwt with auth_time", "at+jwt", with("auth_time", c.Now().Unix()), ""},
+		{"JWT", "JWT", with("", nil), ""},
+		{"no typ", "", with("", nil), ""},
+		{"JWT with nonce", "JWT", with("nonce", "n-0S6_WzA2Mj"), descNotAccessToken},
+		{"no typ with at_hash", "", with("at_hash", "77QmUPtjPfzWtF2AnpK9RQ"), descNotAccessToken},
+		{"JWT with c_hash", "JWT", with("c_hash", "LDktKdoQak3Pk0cnXxCltA"), descNotAccessToken},
+		{"JWT with s_hash", "JWT", with("s_hash", "LDktKdoQak3Pk0cnXxCltA"), descNotAccessToken},
+		{"JWT with auth_time", "JWT", with("auth_time", c.Now().Unix()), descNotAccessToken},
+		{"JWT with a null nonce", "JWT", with("nonce", nil), descNotAccessToken},
+		{"another type", "logout+jwt", with("", nil), descNotAccessToken},
+		{"id_token type", "id_token+jwt", with("", nil), descNotAccessToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := sign(t, k.alg, k.key, k.kid, tt.typ, tt.claims)
+			_, err := e.Verify(context.Background(), tok, "acme")
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			assertInvalidToken(t, err, tt.want, tok)
+		})
+	}
+}
+
+func TestNewExternalConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  ExternalConfig
+		want string // part of the error; "" when accepted
+	}{
+		{"https", ExternalConfig{Issuer: "https://login.example.com/realms/x", Audience: "api://shiftwire"}, ""},
+		{"no audience", ExternalConfig{Issuer: "https://login.example.com"}, "audience"},
+		{"http", ExternalConfig{Issuer: "http://login.example.com", Audience: "a"}, "https"},
+		{"http in development", ExternalConfig{Issuer: "http://127.0.0.1:9000", Audience: "a", AllowHTTP: true}, ""},
+		{"another scheme", ExternalConfig{Issuer: "ftp://login.example.com", Audience: "a", AllowHTTP: true}, "https"},
+		{"no host", ExternalConfig{Issuer: "https:///realms/x", Audience: "a"}, "host"},
+		{"a query", ExternalConfig{Issuer: "https://login.example.com/?tenant=x", Audience: "a"}, "query"},
+		{"a fragment", ExternalConfig{Issuer: "https://login.example.com/#x", Audience: "a"}, "query"},
+		{"not a URL", ExternalConfig{Issuer: "login example", Audience: "a"}, "https"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := NewExternal(tt.cfg)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Every fetch is bounded in time and follows redirects only by External's rule.
+				if e.client.Timeout != fetchTimeout || e.client.CheckRedirect == nil {
+					t.Errorf("client timeout %v, redirect policy set %v", e.client.Timeout, e.client.CheckRedirect != nil)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+
+	// A client of the caller keeps its own shorter timeout, but never its redirect policy.
+	follow := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+	e, err := NewExternal(ExternalConfig{Issuer: "https://login.example.com", Audience: "a", Client: follow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.client == follow || e.client.Timeout != time.Second || e.client.CheckRedirect(httptest.NewRequest("GET", "https://evil.example/", nil),
+		[]*http.Request{httptest.NewRequest("GET", "https://login.example.com/", nil)}) == nil {
+		t.Error("the caller's client or its redirect policy is used as is")
+	}
+	// One without a timeout gets fetchTimeout.
+	e, _ = NewExternal(ExternalConfig{Issuer: "https://login.example.com", Audience: "a", Client: &http.Client{}})
+	if e.client.Timeout != fetchTimeout {
+		t.Errorf("timeout %v, want %v", e.client.Timeout, fetchTimeout)
+	}
+}
+
+// The key set is fetched over https too, whatever the discovery document says.
+func TestExternalJWKSOverHTTPS(t *testing.T) {
+	_, ec256, _, _ := generated(t)
+	k := signingKey{jose.ES256, "k", ec256}
+	p := newProvider(t)
+	p.publish(k.public())
+	// The same keys, served over plain http.
+	plain := httptest.NewServer(p.srv.Config.Handler)
+	defer plain.Close()
+	p.jwksURI = plain.URL + "/keys"
+	c := newClock()
+	e := newExternal(t, p, c)
+	_, err := e.Verify(context.Background(), sign(t, k.alg, k.key, k.kid, "", externalClaimsFor(p, c.Now())), "acme")
+	if err == nil || !strings.Contains(err.Error(), "jwks_uri") {
+		t.Fatalf("err = %v, want the http jwks_uri refused", err)
+	}
+	if _, j := p.hits(); j != 0 {
+		t.Fatal("the key set was fetched over http")
+	}
+}
+
+// Redirects are followed on the provider's own host only.
+func TestExternalRedirects(t *testing.T) {
+	_, ec256, _, _ := generated(t)
+	k := signingKey{jose.ES256, "k", ec256}
+
+	p := newProvider(t)
+	p.publish(k.public())
+	p.redirect = "/moved/openid-configuration"
+	c := newClock()
+	tok := sign(t, k.alg, k.key, k.kid, "", externalClaimsFor(p, c.Now()))
+	if _, err := newExternal(t, p, c).Verify(context.Background(), tok, "acme"); err != nil {
+		t.Fatalf("redirect on the same host: %v", err)
+	}
+
+	// Another server (with the same test certificate, so only the rule can refuse it) serves
+	// a perfectly good document for p.
+	other := newProvider(t)
+	other.issuerOverride = p.srv.URL
+	other.jwksURI = p.srv.URL + "/keys"
+	p.redirect = other.srv.URL + "/.well-known/openid-configuration"
+	_, err := newExternal(t, p, c).Verify(context.Background(), tok, "acme")
+	if err == nil || !strings.Contains(err.Error(), "another host") {
+		t.Fatalf("err = %v, want the redirect to another host refused", err)
+	}
+	if d, _ := other.hits(); d != 0 {
+		t.Fatal("the redirect to another host was followed")
+	}
+}
+
+func TestExternalRedirectPolicy(t *testing.T) {
+	req := func(u string) *http.Request { return httptest.NewRequest(http.MethodGet, u, nil) }
+	start := []*http.Request{req("https://login.example.com/.well-known/openid-configuration")}
+	tests := []struct {
+		name      string
+		allowHTTP bool
+		to        string
+		via       []*http.Request
+		ok        bool
+	}{
+		{"same host", false, "https://login.example.com/realms/x/config", start, true},
+		{"same host, other case", false, "https://LOGIN.example.com/config", start, true},
+		{"other host", false, "https://evil.example/config", start, false},
+		{"sub-domain", false, "https://a.login.example.com/config", start, false},
+		{"other port", false, "https://login.example.com:8443/config", start, false},
+		{"down to http", false, "http://login.example.com/config", start, false},
+		{"http in development", true, "http://login.example.com/config", start, true},
+		{"a third", false, "https://login.example.com/3", []*http.Request{start[0], start[0], start[0]}, true},
+		{"a fourth", false, "https://login.example.com/4", []*http.Request{start[0], start[0], start[0], start[0]}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := NewExternal(ExternalConfig{Issuer: "https://login.example.com", Audience: "a", AllowHTTP: tt.allowHTTP})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.client.CheckRedirect(req(tt.to), tt.via); (err == nil) != tt.ok {
+				t.Fatalf("CheckRedirect = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
 }

@@ -40,18 +40,20 @@ const accessTokenType = "at+jwt"
 // The descriptions of invalid_token errors. They tell the client what to do next (usually:
 // get a new token) and never include the token.
 const (
-	descMalformed    = "the access token is malformed"
-	descExpired      = "the access token has expired"
-	descNotYetValid  = "the access token is not valid yet"
-	descOtherTenant  = "the access token was issued for another tenant"
-	descSignature    = "the access token signature is invalid"
-	descUnknownKey   = "the access token was signed with an unknown key"
-	descAlgorithm    = "the access token is signed with an unsupported algorithm"
-	descOtherIssuer  = "the access token was issued by an unknown issuer"
-	descNoClient     = "the access token names no client"
-	descNoExpiry     = "the access token has no expiry"
-	descTooLong      = "the access token is too long"
-	descMissingToken = "an access token is required"
+	descMalformed      = "the access token is malformed"
+	descExpired        = "the access token has expired"
+	descNotYetValid    = "the access token is not valid yet"
+	descOtherTenant    = "the access token was issued for another tenant"
+	descSignature      = "the access token signature is invalid"
+	descUnknownKey     = "the access token was signed with an unknown key"
+	descAlgorithm      = "the access token is signed with an unsupported algorithm"
+	descOtherIssuer    = "the access token was issued by an unknown issuer"
+	descOtherAudience  = "the access token was issued for another audience"
+	descNotAccessToken = "the token is not an access token (an ID token cannot be used here)"
+	descNoClient       = "the access token names no client"
+	descNoExpiry       = "the access token has no expiry"
+	descTooLong        = "the access token is too long"
+	descMissingToken   = "an access token is required"
 )
 
 // invalidToken returns the invalid_token AuthError with description.
