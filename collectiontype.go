@@ -158,7 +158,8 @@ func mustCollectionType(name string) *CollectionType {
 // that does not need other objects, returning all problems as ValidationErrors. When id is
 // not 0 it is the object's id from the URL and an id in data is ignored; otherwise data may
 // carry a positive id. Read-only fields (changeVersion, externalReferences and those the
-// collection computes) are ignored; unknown fields are an error.
+// collection computes) are ignored; unknown fields are an error. data must be strict JSON
+// (CheckStrictJSON).
 func (t *CollectionType) Decode(data []byte, id int64) (Record, error) {
 	return t.decodeBody(data, id, id == 0)
 }
@@ -170,6 +171,11 @@ func (t *CollectionType) decodeBody(data []byte, id int64, bodyID bool) (Record,
 	if errs != nil {
 		return nil, errs
 	}
+	return t.decodeFields(f, id, bodyID)
+}
+
+// decodeFields is decodeBody for a body whose fields are parsed.
+func (t *CollectionType) decodeFields(f *Fields, id int64, bodyID bool) (Record, error) {
 	f.Ignore("changeVersion", "externalReferences")
 	if bodyID {
 		id = readBodyID(f)
@@ -1160,7 +1166,11 @@ var changeTypes = []string{string(InsertOrUpdate), string(Delete)}
 // decodeChangeLine decodes one change line; its problems are named as in the line, with
 // the fields of data named as in the object ("person.id").
 func decodeChangeLine(data []byte) (ChangeLine, ValidationErrors) {
-	f, errs := ParseFields(data)
+	if p, ok := strictJSON(data); !ok {
+		p.Field = strings.TrimPrefix(p.Field, "data.")
+		return ChangeLine{}, ValidationErrors{p}
+	}
+	f, errs := parseFields(data)
 	if errs != nil {
 		return ChangeLine{}, ValidationErrors{{Message: `must be a JSON object: {"collection":"...","changeType":"InsertOrUpdate","data":{...}}`}}
 	}
@@ -1178,7 +1188,7 @@ func decodeChangeLine(data []byte) (ChangeLine, ValidationErrors) {
 	}
 	line := ChangeLine{Collection: t.Name, Type: ChangeType(typ)}
 	if line.Type == Delete {
-		d, errs := ParseFields(raw)
+		d, errs := parseFields(raw)
 		if errs != nil {
 			return ChangeLine{}, ValidationErrors{{Field: "data", Message: "must be an object holding the id to delete"}}
 		}
@@ -1193,7 +1203,11 @@ func decodeChangeLine(data []byte) (ChangeLine, ValidationErrors) {
 		line.ID = id
 		return line, nil
 	}
-	rec, err := t.Decode(raw, 0)
+	d, errs := parseFields(raw)
+	if errs != nil {
+		return ChangeLine{}, ValidationErrors{{Field: "data", Message: "must be an object"}}
+	}
+	rec, err := t.decodeFields(d, 0, true)
 	if err != nil {
 		var verrs ValidationErrors
 		if errors.As(err, &verrs) {

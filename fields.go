@@ -17,8 +17,17 @@ type Fields struct {
 	seen   map[string]bool
 }
 
-// ParseFields starts reading data, which must be one JSON object.
+// ParseFields starts reading data, which must be one JSON object, strict as
+// CheckStrictJSON says: a duplicate key or invalid UTF-8 anywhere in it is its one problem.
 func ParseFields(data []byte) (*Fields, ValidationErrors) {
+	if p, ok := strictJSON(data); !ok {
+		return nil, ValidationErrors{p}
+	}
+	return parseFields(data)
+}
+
+// parseFields is ParseFields for data already checked with strictJSON.
+func parseFields(data []byte) (*Fields, ValidationErrors) {
 	var errs ValidationErrors
 	f := &Fields{errs: &errs}
 	if !f.parse(data, "") {

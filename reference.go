@@ -453,8 +453,11 @@ const MaxCustomReferences = 50
 // predefined name such as @badge-number is refused, as its value is the object's own field.
 // Values are at most MaxTextLength characters; an empty value or null removes the
 // reference, as Protime treats an empty value as no reference. Every problem is listed in
-// the ValidationErrors.
+// the ValidationErrors. The body is strict JSON (CheckStrictJSON).
 func DecodeCustomReferences(data []byte) (map[string]string, error) {
+	if err := CheckStrictJSON(data); err != nil {
+		return nil, err
+	}
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&raw); err != nil || raw == nil || dec.More() {
