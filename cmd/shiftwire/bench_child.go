@@ -23,9 +23,6 @@ type benchChild struct {
 	waitErr error
 }
 
-// listeningPrefix starts the first line serve prints on stdout.
-const listeningPrefix = "shiftwire listening on http://"
-
 // startServeChild starts exe serve with args, and env added to its environment, and waits
 // until it listens. Its stdout and stderr go to logPath, so a failing run can be looked into
 // and a noisy one does not fill the terminal.
@@ -71,10 +68,10 @@ func startServeChild(ctx context.Context, exe string, args, env []string, logPat
 	defer timer.Stop()
 	select {
 	case line := <-first:
-		addr, ok := strings.CutPrefix(strings.TrimSpace(line), listeningPrefix)
+		addr, ok := listeningAddr(line)
 		if !ok {
 			c.kill()
-			return nil, fmt.Errorf("serve printed %q instead of %q...; log: %s", strings.TrimSpace(line), listeningPrefix, tail(logPath))
+			return nil, fmt.Errorf("serve printed %q instead of the address it listens on; log: %s", strings.TrimSpace(line), tail(logPath))
 		}
 		c.addr = addr
 		return c, nil

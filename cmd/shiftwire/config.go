@@ -26,6 +26,9 @@ type Config struct {
 	AllowPrivateDestinations  bool
 	AllowInsecureDestinations bool
 
+	MetricsAddr     string // "": /metrics is served on Addr
+	MetricsInterval time.Duration
+
 	WebhookValidity      time.Duration
 	DeliveryTimeout      time.Duration
 	DeliveryConcurrency  int
@@ -49,6 +52,7 @@ func defaultConfig() Config {
 		DisableAfter:         72 * time.Hour,
 		DeliveryLogRetention: 7 * 24 * time.Hour,
 		ShutdownTimeout:      15 * time.Second,
+		MetricsInterval:      15 * time.Second,
 	}
 }
 
@@ -64,9 +68,11 @@ func (c *Config) registerStoreFlags(fs *flag.FlagSet) {
 func (c *Config) registerServeFlags(fs *flag.FlagSet) {
 	c.registerStoreFlags(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this address instead of --addr")
+	fs.DurationVar(&c.MetricsInterval, "metrics-interval", c.MetricsInterval, "how often the backlog and webhook gauges are read from the database (at least 1s)")
 	fs.StringVar(&c.BaseDomain, "base-domain", c.BaseDomain, "domain under which the first Host label names the tenant")
 	fs.StringVar(&c.DefaultTenant, "default-tenant", c.DefaultTenant, "tenant for hosts outside the base domain (default demo with --dev, none otherwise)")
-	fs.BoolVar(&c.Dev, "dev", c.Dev, "development mode: demo tenant, client and data, http and loopback destinations, readable logs")
+	fs.BoolVar(&c.Dev, "dev", c.Dev, "development mode, on a loopback --addr only: demo tenant, client and data, http and loopback destinations, readable logs")
 	fs.BoolVar(&c.AllowPrivateDestinations, "allow-private-destinations", c.AllowPrivateDestinations, "allow loopback and private destination addresses")
 	fs.BoolVar(&c.AllowInsecureDestinations, "allow-insecure-destinations", c.AllowInsecureDestinations, "allow http:// destinations")
 	fs.DurationVar(&c.WebhookValidity, "webhook-validity", c.WebhookValidity, "how long a new webhook lives")
@@ -110,6 +116,10 @@ func (c *Config) Validate() error {
 	}
 	if c.DeliveryConcurrency < 1 || c.DeliveryConcurrency > 1000 {
 		problems = append(problems, "--delivery-concurrency must be from 1 to 1000")
+	}
+	if c.MetricsInterval < time.Second {
+		// Each read counts the whole delivery queue.
+		problems = append(problems, "--metrics-interval must be at least 1s")
 	}
 	if c.OIDCIssuer != "" {
 		// Without an audience, a token the provider issued for any other application of the

@@ -15,19 +15,19 @@ import (
 )
 
 // deliveryFixture is a server with two break-definitions webhooks: one to a destination
-// that accepts, one to a destination that always answers 500.
+// that accepts, one to a destination that always answers 500. args are added to serve's.
 type deliveryFixture struct {
 	srv          *testServer
 	token        string
 	good, broken map[string]any // the 201 bodies
 }
 
-func newDeliveryFixture(t *testing.T) *deliveryFixture {
+func newDeliveryFixture(t *testing.T, args ...string) *deliveryFixture {
 	db := tempDB(t)
 	createTenant(t, db, "acme", shiftwire.DefaultTimeZone)
 	client := addClient(t, db, "acme", shiftwire.ScopeWebhooksWrite, shiftwire.ScopeWebhooksRead,
 		shiftwire.ReadScope(shiftwire.BreakDefinitions), shiftwire.WriteScope(shiftwire.BreakDefinitions))
-	srv := startServer(t, db, "--allow-private-destinations", "--allow-insecure-destinations")
+	srv := startServer(t, db, append([]string{"--allow-private-destinations", "--allow-insecure-destinations"}, args...)...)
 	f := &deliveryFixture{srv: srv, token: srv.token(client)}
 	accept := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -150,16 +150,15 @@ func TestDebuggingEndpoints(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	f := newDeliveryFixture(t)
+	f := newDeliveryFixture(t, "--metrics-interval", "1s")
 	f.deliveries(t, f.good, "", 3)
 	f.deliveries(t, f.broken, "", 1)
-	resp, err := http.Get("http://" + f.srv.addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	text := string(body)
+	// The webhook gauge is read in the background, every --metrics-interval.
+	var text string
+	waitFor(t, 10*time.Second, "the webhook gauge", func() bool {
+		_, text = scrapeMetrics(t, f.srv.addr)
+		return strings.Contains(text, `shiftwire_webhooks{status="Enabled"} 2`)
+	})
 	for _, want := range []string{
 		`shiftwire_changes_committed_total{collection="break-definitions"} 3`,
 		`shiftwire_delivery_attempts_total{outcome="Succeeded"} 3`,

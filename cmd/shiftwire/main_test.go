@@ -132,6 +132,8 @@ type testServer struct {
 	stderr *syncBuffer // the log
 	http   *http.Client
 
+	firstLine string // the first line on stdout, which names the address
+
 	stopOnce sync.Once
 	cancel   context.CancelFunc
 	done     chan error
@@ -191,12 +193,12 @@ func startServerEnv(t *testing.T, e env, args ...string) *testServer {
 
 	select {
 	case line, ok := <-first:
-		const prefix = "shiftwire listening on http://"
-		if !ok || !strings.HasPrefix(line, prefix) {
+		addr, found := listeningAddr(line)
+		if !ok || !found {
 			// The clean-up reports what run returned.
 			t.Fatalf("first line of serve: %q\n%s", line, s.stderr)
 		}
-		s.addr = strings.TrimPrefix(line, prefix)
+		s.addr, s.firstLine = addr, line
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve printed no address\n%s", s.stderr)
 	}

@@ -226,13 +226,13 @@ func pgStartServe(t *testing.T, name, bin string, args ...string) *pgInstance {
 		close(first)
 		io.Copy(io.Discard, stdout)
 	}()
-	const prefix = "shiftwire listening on http://"
 	select {
 	case line := <-first:
-		if !strings.HasPrefix(line, prefix) {
+		addr, ok := listeningAddr(line)
+		if !ok {
 			t.Fatalf("first line of serve %s: %q", p.name, line)
 		}
-		p.addr = strings.TrimPrefix(line, prefix)
+		p.addr = addr
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve %s printed no address", p.name)
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -71,12 +70,12 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 	})
 	select {
 	case line, ok := <-first:
-		const prefix = "shiftwire listening on http://"
-		if !ok || !strings.HasPrefix(line, prefix) {
+		addr, found := listeningAddr(line)
+		if !ok || !found {
 			cmd.Process.Kill()
 			t.Fatalf("first line of serve: %q\n%s", line, stderr)
 		}
-		p.addr = strings.TrimPrefix(line, prefix)
+		p.addr = addr
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("serve printed no address\n%s", stderr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -77,6 +78,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	var apiMetrics http.Handler // nil: /metrics is on its own listener
+	if cfg.MetricsAddr == "" {
+		apiMetrics = m.Handler()
+	}
 	api := httpapi.New(httpapi.Config{
 		BaseDomain:      cfg.BaseDomain,
 		DefaultTenant:   cfg.DefaultTenant,
@@ -87,7 +92,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		},
 	}, httpapi.Deps{
 		Store:    metrics.CountChanges(apiStore, m),
-		Metrics:  m.Handler(),
+		Metrics:  apiMetrics,
 		Issuer:   issuer,
 		Verifier: auth.NewVerifier(issuer, external),
 		Logger:   log,
@@ -99,9 +104,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
+	// The backlog and webhook gauges are read in the background, so a scrape reads no
+	// database; the first read starts now.
+	gaugesCtx, stopGauges := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopGauges()
+	gaugesTicker := time.NewTicker(cfg.MetricsInterval)
+	defer gaugesTicker.Stop()
+	go m.Run(gaugesCtx, gaugesTicker.C, time.Now, log)
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
+	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
 	}
 	srv := &http.Server{
 		Handler:           withPprof(api, cfg.Pprof),
@@ -112,10 +132,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	addr := ln.Addr().String()
-	log.Info("listening", "addr", addr, "store", storeKind(&cfg), "dev", cfg.Dev)
-	fmt.Fprintf(stdout, "shiftwire listening on http://%s\n", addr)
+	started := []any{"addr", addr, "url", "http://" + addr}
+	if metricsLn != nil {
+		started = append(started, "metricsAddr", metricsLn.Addr().String())
+	}
+	log.Info("listening", append(started, "store", storeKind(&cfg), "dev", cfg.Dev)...)
 	if cfg.Dev {
+		fmt.Fprintf(stdout, "%s%s\n", listeningPrefix, addr)
+		if metricsLn != nil {
+			fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLn.Addr())
+		}
 		printDevHelp(stdout, addr)
+	} else {
+		// Every line is JSON without --dev, this one too: log collectors read stdout and
+		// stderr alike.
+		newLogger(false, stdout).Info("shiftwire listening", started...)
 	}
 
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
@@ -124,9 +155,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go func() { engineDone <- engine.Run(engineCtx) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	metricsErr := make(chan error, 1)
+	if metricsLn != nil {
+		metricsSrv = newMetricsServer(m.Handler(), log)
+		defer metricsSrv.Close()
+		go func() { metricsErr <- metricsSrv.Serve(metricsLn) }()
+	}
 	select {
 	case err := <-serveErr:
 		return err
+	case err := <-metricsErr:
+		return fmt.Errorf("metrics listener: %w", err)
 	case err := <-engineDone:
 		return fmt.Errorf("delivery engine: %w", err)
 	case <-ctx.Done():
@@ -149,8 +189,29 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	case <-shutdownCtx.Done():
 		log.Warn("deliveries still in flight at shutdown; they will be retried")
 	}
+	// Metrics stay on their own listener until the deliveries in flight are recorded.
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics scrapes still in flight at shutdown", "err", err)
+		}
+	}
 	log.Info("stopped")
 	return nil
+}
+
+// newMetricsServer serves GET /metrics alone, for --metrics-addr.
+func newMetricsServer(metrics http.Handler, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // withPprof serves Go's runtime profiles under /debug/pprof/ beside h when on, and only to
@@ -179,12 +240,41 @@ func withPprof(h http.Handler, on bool) http.Handler {
 	})
 }
 
-// newLogger logs JSON lines, or readable text in dev mode.
+// newLogger logs JSON lines, or readable text in dev mode, with durations in readable units
+// ("15s", "1.5ms") instead of JSON's nanoseconds. It is the only place a logger is built.
 func newLogger(dev bool, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: readableDuration}
 	if dev {
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// readableDuration writes a duration as its String form.
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
+}
+
+// listeningPrefix starts the line serve prints first on stdout in dev mode.
+const listeningPrefix = "shiftwire listening on http://"
+
+// listeningAddr returns the address in the first line serve prints on stdout: in dev mode
+// "shiftwire listening on http://ADDR", otherwise a JSON log record whose msg is
+// "shiftwire listening" and whose addr is ADDR. Scripts and tests that start serve on port 0
+// read it to learn the port.
+func listeningAddr(line string) (string, bool) {
+	line = strings.TrimSpace(line)
+	if addr, ok := strings.CutPrefix(line, listeningPrefix); ok {
+		return addr, addr != ""
+	}
+	var rec struct{ Msg, Addr string }
+	if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "shiftwire listening" {
+		return "", false
+	}
+	return rec.Addr, rec.Addr != ""
 }
 
 func storeKind(cfg *Config) string {

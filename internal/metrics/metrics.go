@@ -1,11 +1,15 @@
 // Package metrics exposes Shiftwire's Prometheus metrics: changes committed, delivery
 // attempts and latency, the backlog, webhooks by status, SQL statements run, and the Go
-// runtime and process.
+// runtime and process. The backlog and webhook gauges are read from the store in the
+// background (Run), not per scrape.
 package metrics
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,7 +19,7 @@ import (
 	"github.com/shiftwire/shiftwire"
 )
 
-// Source is what the gauges read at scrape time.
+// Source is what the backlog and webhook gauges are read from, by RunOnce.
 type Source interface {
 	Backlog(ctx context.Context, now time.Time) (shiftwire.BacklogCounts, error)
 	WebhookCounts(ctx context.Context) (map[shiftwire.WebhookStatus]int64, error)
@@ -37,11 +41,15 @@ type Metrics struct {
 	changes  *prometheus.CounterVec
 	attempts *prometheus.CounterVec
 	latency  prometheus.Histogram
+	gauges   *storeCollector
 }
 
-// New registers every metric on a fresh registry; the gauges read src when scraped.
+// New registers every metric on a fresh registry. The backlog and webhook gauges show what
+// RunOnce last read from src, so that a scrape costs no query whatever the backlog; until
+// the first RunOnce they are absent.
 func New(src Source) *Metrics {
 	m := &Metrics{
+		gauges:   &storeCollector{src: src},
 		registry: prometheus.NewRegistry(),
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shiftwire_changes_committed_total",
@@ -63,7 +71,7 @@ func New(src Source) *Metrics {
 	for _, c := range shiftwire.Collections() {
 		m.changes.WithLabelValues(c.Name)
 	}
-	m.registry.MustRegister(m.changes, m.attempts, m.latency, &storeCollector{src: src},
+	m.registry.MustRegister(m.changes, m.attempts, m.latency, m.gauges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if sc, ok := src.(StatementCounter); ok {
 		// Read at scrape time from the store's own counter: counting happens on the hot path
@@ -94,35 +102,81 @@ func (m *Metrics) Attempted(outcome shiftwire.Outcome) {
 // Delivered observes the commit-to-acknowledgement latency of one change.
 func (m *Metrics) Delivered(d time.Duration) { m.latency.Observe(d.Seconds()) }
 
+// refreshTimeout bounds one reading of the backlog and webhook counts.
+const refreshTimeout = time.Minute
+
+// RunOnce reads the backlog as of now and the webhooks by status from the source, and keeps
+// them for the scrapes that follow. When a read fails, the gauges keep their last values
+// and shiftwire_gauges_refreshed_timestamp_seconds tells how old they are.
+func (m *Metrics) RunOnce(ctx context.Context, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	backlog, err := m.gauges.src.Backlog(ctx, now)
+	if err != nil {
+		return fmt.Errorf("metrics: counting the backlog: %w", err)
+	}
+	webhooks, err := m.gauges.src.WebhookCounts(ctx)
+	if err != nil {
+		return fmt.Errorf("metrics: counting the webhooks: %w", err)
+	}
+	m.gauges.mu.Lock()
+	defer m.gauges.mu.Unlock()
+	m.gauges.backlog, m.gauges.webhooks, m.gauges.at = backlog, webhooks, now
+	return nil
+}
+
+// Run calls RunOnce at once, then each time tick receives, until ctx is done, reading the
+// time from now and logging the reads that fail. A slow read delays the next instead of
+// piling up: the database runs at most one of them at a time.
+func (m *Metrics) Run(ctx context.Context, tick <-chan time.Time, now func() time.Time, log *slog.Logger) {
+	for {
+		if err := m.RunOnce(ctx, now()); err != nil && ctx.Err() == nil && log != nil {
+			log.Warn("the backlog and webhook gauges keep their last values", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+	}
+}
+
 var (
-	backlogDesc  = prometheus.NewDesc("shiftwire_backlog_events", "Queued deliveries, by state.", []string{"state"}, nil)
-	webhooksDesc = prometheus.NewDesc("shiftwire_webhooks", "Webhooks of all tenants, by status.", []string{"status"}, nil)
+	backlogDesc   = prometheus.NewDesc("shiftwire_backlog_events", "Queued deliveries, by state.", []string{"state"}, nil)
+	webhooksDesc  = prometheus.NewDesc("shiftwire_webhooks", "Webhooks of all tenants, by status.", []string{"status"}, nil)
+	refreshedDesc = prometheus.NewDesc("shiftwire_gauges_refreshed_timestamp_seconds",
+		"Unix time at which shiftwire_backlog_events and shiftwire_webhooks were last read from the database.", nil, nil)
 )
 
-// storeCollector reads the backlog and webhook gauges from the store at scrape time, so
-// they are right across instances and restarts.
-type storeCollector struct{ src Source }
+// storeCollector serves the backlog and webhook gauges that RunOnce last read from the
+// store. Read from the store, they are right across instances and restarts; read in the
+// background, they cost a scrape nothing.
+type storeCollector struct {
+	src Source
+
+	mu       sync.Mutex
+	at       time.Time // when they were read; zero before the first read
+	backlog  shiftwire.BacklogCounts
+	webhooks map[shiftwire.WebhookStatus]int64
+}
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- backlogDesc
 	ch <- webhooksDesc
+	ch <- refreshedDesc
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if b, err := c.src.Backlog(ctx, time.Now()); err == nil {
-		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(b.Pending), "pending")
-		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(b.Retrying), "retrying")
-		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(b.Sending), "sending")
-	} else {
-		ch <- prometheus.NewInvalidMetric(backlogDesc, err)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() {
+		return
 	}
-	if counts, err := c.src.WebhookCounts(ctx); err == nil {
-		for status, n := range counts {
-			ch <- prometheus.MustNewConstMetric(webhooksDesc, prometheus.GaugeValue, float64(n), string(status))
-		}
-	} else {
-		ch <- prometheus.NewInvalidMetric(webhooksDesc, err)
+	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(c.backlog.Pending), "pending")
+	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(c.backlog.Retrying), "retrying")
+	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(c.backlog.Sending), "sending")
+	for status, n := range c.webhooks {
+		ch <- prometheus.MustNewConstMetric(webhooksDesc, prometheus.GaugeValue, float64(n), string(status))
 	}
+	ch <- prometheus.MustNewConstMetric(refreshedDesc, prometheus.GaugeValue, float64(c.at.UnixMilli())/1000)
 }
