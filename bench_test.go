@@ -31,7 +31,7 @@ func BenchmarkReadChanges(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		lines, err := shiftwire.ReadChanges(bytes.NewReader(body))
+		lines, err := shiftwire.ReadChanges(bytes.NewReader(body), nil)
 		if err != nil || len(lines) != 100 {
 			b.Fatal(len(lines), err)
 		}
@@ -63,7 +63,7 @@ func BenchmarkApplyChanges(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
-				lines, err := shiftwire.ReadChanges(bytes.NewReader(benchChanges(next, 100)))
+				lines, err := shiftwire.ReadChanges(bytes.NewReader(benchChanges(next, 100)), nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -930,7 +930,11 @@ const (
 // Problems are ValidationErrors whose fields name the line, "line 7: person.id", at most
 // 100 of them; broken JSON ends the reading at the line it is on. An error reading r is
 // returned as it is.
-func ReadChanges(r io.Reader) ([]ChangeLine, error) {
+//
+// mayWrite, when not nil, says whether the caller may write a collection. The first line
+// whose collection it refuses ends the reading there, without reading the rest of r: the
+// answer is then the problems of the lines up to that one, if any, or else mayWrite's error.
+func ReadChanges(r io.Reader, mayWrite func(collection string) error) ([]ChangeLine, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if err := skipSpaceAndBOM(br); err == io.EOF {
 		return nil, nil
@@ -938,6 +942,7 @@ func ReadChanges(r io.Reader) ([]ChangeLine, error) {
 		return nil, err
 	}
 	cr := newChangeReader()
+	cr.mayWrite = mayWrite
 	var err error
 	if first, _ := br.Peek(1); len(first) == 1 && first[0] == '[' {
 		err = cr.readArray(br)
@@ -950,6 +955,9 @@ func ReadChanges(r io.Reader) ([]ChangeLine, error) {
 	}
 	if len(problems) > 0 {
 		return nil, problems
+	}
+	if cr.denied != nil {
+		return nil, cr.denied
 	}
 	return lines, nil
 }
@@ -980,6 +988,10 @@ type changeReader struct {
 	chunks   []*changeChunk // in the body's order
 	cur      *changeChunk
 	problems ValidationErrors // the reader's own, which end the reading, so come last
+
+	mayWrite func(collection string) error
+	allowed  []string // the collections mayWrite allowed
+	denied   error    // what mayWrite answered for the line that ended the reading
 }
 
 // changeChunk is a run of lines decoded together.
@@ -1075,6 +1087,9 @@ func (cr *changeReader) add(n int, data []byte) bool {
 		cr.problem(n, "", "a request may hold at most %d changes; split the load into several requests", MaxChangeLines)
 		return false
 	}
+	if !cr.permitted(n, data) {
+		return false
+	}
 	if cr.cur == nil {
 		cr.cur = &changeChunk{nums: make([]int, 0, changeChunkLines), raws: make([][]byte, 0, changeChunkLines)}
 	}
@@ -1084,6 +1099,122 @@ func (cr *changeReader) add(n int, data []byte) bool {
 		cr.flush()
 	}
 	return true
+}
+
+// permitted reports whether the caller may write the collection of line n. A line it may
+// not write ends the reading; the line is decoded at once, so that its own problems come
+// before the missing scope, as every other line's do.
+func (cr *changeReader) permitted(n int, data []byte) bool {
+	if cr.mayWrite == nil {
+		return true
+	}
+	name, ok := lineCollection(data)
+	if !ok || slices.Contains(cr.allowed, name) {
+		return true
+	}
+	if _, known := CollectionTypeByName(name); !known {
+		return true // the decoding says it is unknown
+	}
+	if err := cr.mayWrite(name); err != nil {
+		_, errs := decodeChangeLine(data)
+		for _, e := range errs {
+			cr.problems = append(cr.problems, ValidationError{Field: lineField(n, e.Field), Message: e.Message})
+		}
+		cr.denied = err
+		return false
+	}
+	cr.allowed = append(cr.allowed, name)
+	return true
+}
+
+// lineCollection returns the "collection" member of a change line without decoding the
+// line: it skips the members before it, usually none. ok is false when the line does not
+// read as an object with a string there; the decoding then says what is wrong.
+func lineCollection(data []byte) (name string, ok bool) {
+	i := skipJSONSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return "", false
+	}
+	for i++; ; i++ {
+		i = skipJSONSpace(data, i)
+		if i >= len(data) || data[i] != '"' {
+			return "", false
+		}
+		end, esc, _ := scanJSONString(data, i)
+		key, ok := jsonString(data[i:end], esc)
+		if !ok {
+			return "", false
+		}
+		i = skipJSONSpace(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return "", false
+		}
+		i = skipJSONSpace(data, i+1)
+		if key == "collection" {
+			if i >= len(data) || data[i] != '"' {
+				return "", false
+			}
+			end, esc, _ := scanJSONString(data, i)
+			return jsonString(data[i:end], esc)
+		}
+		i = skipJSONSpace(data, skipJSONValue(data, i))
+		if i >= len(data) || data[i] != ',' {
+			return "", false
+		}
+	}
+}
+
+// jsonString decodes the quoted JSON string s, which holds escapes when esc is set.
+func jsonString(s []byte, esc bool) (string, bool) {
+	if len(s) < 2 || s[len(s)-1] != '"' {
+		return "", false
+	}
+	if !esc {
+		return string(s[1 : len(s)-1]), true
+	}
+	var v string
+	if json.Unmarshal(s, &v) != nil {
+		return "", false
+	}
+	return v, true
+}
+
+func skipJSONSpace(data []byte, i int) int {
+	for i < len(data) && isJSONSpace(data[i]) {
+		i++
+	}
+	return i
+}
+
+// skipJSONValue returns the offset just past the value starting at data[i], or where it
+// stops making sense.
+func skipJSONValue(data []byte, i int) int {
+	depth := 0
+	for i < len(data) {
+		switch data[i] {
+		case '"':
+			i, _, _ = scanJSONString(data, i)
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return i
 }
 
 func (cr *changeReader) readNDJSON(r io.Reader) error {
@@ -1222,6 +1353,22 @@ func decodeChangeLine(data []byte) (ChangeLine, ValidationErrors) {
 	}
 	line.Record = rec
 	return line, nil
+}
+
+// RequireAnyWriteScope returns an insufficient_scope AuthError unless p holds the write
+// scope of at least one collection. POST /changes checks it before reading its body: a
+// caller that may write nothing has nothing to send, and no reason to make the server read
+// up to 64 MiB first. The error's scope lists the collections' write scopes.
+func RequireAnyWriteScope(p *Principal) error {
+	scopes := make([]string, len(collectionTypes))
+	for i, t := range collectionTypes {
+		scopes[i] = WriteScope(t.Name)
+		if p.HasScope(scopes[i]) {
+			return nil
+		}
+	}
+	return &AuthError{Reason: AuthInsufficientScope, Scope: strings.Join(scopes, " "),
+		Description: "the access token holds no collection's write scope; each line of a bulk request needs the write scope of its collection"}
 }
 
 // ChangeCollections returns the collections lines write, sorted: a caller needs the write

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -536,7 +537,7 @@ func TestReadChanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lines, err := shiftwire.ReadChanges(strings.NewReader(tt.body))
+			lines, err := shiftwire.ReadChanges(strings.NewReader(tt.body), nil)
 			if tt.fields != nil {
 				if got := fieldsOf(err); !slices.Equal(got, tt.fields) {
 					t.Fatalf("fields = %q, want %q (%v)", got, tt.fields, err)
@@ -554,6 +555,94 @@ func TestReadChanges(t *testing.T) {
 				t.Fatalf("lines = %v, want %v", got, tt.lines)
 			}
 		})
+	}
+}
+
+// errNoPeople is what the mayWrite of the tests answers for people.
+var errNoPeople = errors.New("no people")
+
+func noPeople(collection string) error {
+	if collection == shiftwire.People {
+		return errNoPeople
+	}
+	return nil
+}
+
+// endless is a body that fails a test when it is read: the reading should have stopped.
+type endless struct{ t *testing.T }
+
+func (e endless) Read([]byte) (int, error) {
+	e.t.Error("the body was read past the line that ends it")
+	return 0, io.ErrUnexpectedEOF
+}
+
+// TestReadChangesStopsAtARefusedLine gives ReadChanges a mayWrite that refuses people: the
+// reading stops at the first people line, and the answer is the problems up to it or the
+// refusal.
+func TestReadChangesStopsAtARefusedLine(t *testing.T) {
+	const terminal = `{"collection":"terminals","changeType":"InsertOrUpdate","data":{"name":"T"}}`
+	const person = `{"collection":"people","changeType":"InsertOrUpdate","data":{"lastName":"P"}}`
+	tests := []struct {
+		name, body string
+		fields     []string // the problems; nil for the refusal
+	}{
+		{"first", person + "\n", nil},
+		{"after others", strings.Repeat(terminal+"\n", 600) + person + "\n", nil},
+		{"in an array", "[" + terminal + ",\n" + person, nil},
+		{"collection last", `{"changeType":"Delete","data":{"id":1},"collection":"people"}` + "\n", nil},
+		{"escaped", `{"collection":"\u0070eople","changeType":"Delete","data":{"id":1}}` + "\n", nil},
+		{"spaced", "\t{ \"data\" : { \"lastName\" : \"a,\\\"}]\" } , \"changeType\" : \"InsertOrUpdate\" ,\"collection\" : \"people\" }\n", nil},
+		{"after a bad line", terminal + "\n" + `{"collection":"terminals"}` + "\n" + person + "\n", []string{"line 2: changeType", "line 2: data"}},
+		{"a bad refused line", `{"collection":"people","changeType":"Delete","data":{}}` + "\n", []string{"line 1: id"}},
+		{"a duplicate key", `{"collection":"people","changeType":"Delete","data":{"id":1},"collection":"terminals"}` + "\n", []string{"line 1: collection"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, err := shiftwire.ReadChanges(io.MultiReader(strings.NewReader(tt.body), endless{t}), noPeople)
+			if lines != nil {
+				t.Fatalf("%d lines read", len(lines))
+			}
+			if tt.fields == nil {
+				if err != errNoPeople {
+					t.Fatalf("ReadChanges = %v, want the refusal", err)
+				}
+				return
+			}
+			if got := fieldsOf(err); !slices.Equal(got, tt.fields) {
+				t.Fatalf("fields = %q, want %q (%v)", got, tt.fields, err)
+			}
+		})
+	}
+
+	// Lines of collections it allows, and of unknown ones, are read as before.
+	lines, err := shiftwire.ReadChanges(strings.NewReader(strings.Repeat(terminal+"\n", 3)), noPeople)
+	if err != nil || len(lines) != 3 {
+		t.Fatalf("allowed lines: %d, %v", len(lines), err)
+	}
+	_, err = shiftwire.ReadChanges(strings.NewReader(`{"collection":"payslips","changeType":"Delete","data":{"id":1}}`), noPeople)
+	if got := fieldsOf(err); !slices.Equal(got, []string{"line 1: collection"}) {
+		t.Fatalf("an unknown collection: %v", err)
+	}
+}
+
+func TestRequireAnyWriteScope(t *testing.T) {
+	for _, tt := range []struct {
+		scopes []string
+		ok     bool
+	}{
+		{nil, false},
+		{[]string{shiftwire.ScopeWebhooksRead, shiftwire.ScopeWebhooksWrite, shiftwire.ScopeExternalReferencesWrite, shiftwire.ReadScope(shiftwire.Clockings)}, false},
+		{[]string{shiftwire.WriteScope(shiftwire.Clockings)}, true},
+		{[]string{shiftwire.ScopeWebhooksRead, shiftwire.WriteScope(shiftwire.AbsenceGroups)}, true},
+	} {
+		err := shiftwire.RequireAnyWriteScope(&shiftwire.Principal{Scopes: tt.scopes})
+		var ae *shiftwire.AuthError
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%v: %v, want nil", tt.scopes, err)
+		case !tt.ok && (!errors.As(err, &ae) || ae.Reason != shiftwire.AuthInsufficientScope || !strings.Contains(ae.Scope, shiftwire.WriteScope(shiftwire.People))):
+			t.Errorf("%v: %#v, want insufficient_scope listing the write scopes", tt.scopes, err)
+		}
 	}
 }
 
@@ -578,7 +667,7 @@ func TestApplyChangesAllOrNothing(t *testing.T) {
 	bad := `{"collection":"clockings","changeType":"InsertOrUpdate","data":{"person":{"id":77},"date":"2024-01-01","timeOfDayInMinutes":0,"kind":"InOut"}}`
 	lines := strings.Split(strings.TrimSuffix(body.String(), "\n"), "\n")
 	lines[6999] = bad
-	read, err := shiftwire.ReadChanges(strings.NewReader(strings.Join(lines, "\n")))
+	read, err := shiftwire.ReadChanges(strings.NewReader(strings.Join(lines, "\n")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -598,7 +687,7 @@ func TestApplyChangesAllOrNothing(t *testing.T) {
 		{"collection":"contracts","changeType":"InsertOrUpdate","data":{"person":{"id":30},"from":"2024-06-01","kind":"Addendum","parentContract":{"id":1}}},
 		{"collection":"terminals","changeType":"Delete","data":{"id":1}},
 		{"collection":"clockings","changeType":"InsertOrUpdate","data":{"person":{"id":30},"date":"2024-01-01","timeOfDayInMinutes":0,"kind":"InOut","terminal":{"id":1}}}
-	]`))
+	]`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,7 +700,7 @@ func TestApplyChangesAllOrNothing(t *testing.T) {
 	if err != nil || sum.Changes != 4 || sum.Last != sum.First+3 {
 		t.Fatalf("ApplyChanges = %+v, %v", sum, err)
 	}
-	read, _ = shiftwire.ReadChanges(strings.NewReader(`{"collection":"terminals","changeType":"Delete","data":{"id":1}}`))
+	read, _ = shiftwire.ReadChanges(strings.NewReader(`{"collection":"terminals","changeType":"Delete","data":{"id":1}}`), nil)
 	_, err = shiftwire.ApplyChanges(ctx, s, tn.ID, read)
 	if got := fieldsOf(err); !slices.Equal(got, []string{"line 1: id"}) {
 		t.Fatalf("deleting a missing terminal: %v", err)
@@ -677,7 +766,19 @@ func FuzzBulkChanges(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		lines, err := shiftwire.ReadChanges(bytes.NewReader(body))
+		lines, err := shiftwire.ReadChanges(bytes.NewReader(body), nil)
+		// Refusing people changes nothing for a body without people lines, and a refusal
+		// comes only from a body with one.
+		refused, rerr := shiftwire.ReadChanges(bytes.NewReader(body), noPeople)
+		if rerr == errNoPeople && err == nil && !slices.ContainsFunc(lines, func(l shiftwire.ChangeLine) bool { return l.Collection == shiftwire.People }) {
+			t.Fatalf("refused a body without people lines")
+		}
+		if rerr != errNoPeople && fmt.Sprint(rerr) != fmt.Sprint(err) && err == nil {
+			t.Fatalf("refusing people: %v; without: %v", rerr, err)
+		}
+		if rerr == nil && len(refused) != len(lines) {
+			t.Fatalf("refusing people read %d lines, without %d", len(refused), len(lines))
+		}
 		if err != nil {
 			fields := fieldsOf(err)
 			if fields == nil {

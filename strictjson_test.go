@@ -89,11 +89,11 @@ func TestStrictBodies(t *testing.T) {
 			return err
 		},
 		"change line": func(b []byte) error {
-			_, err := shiftwire.ReadChanges(bytes.NewReader(b))
+			_, err := shiftwire.ReadChanges(bytes.NewReader(b), nil)
 			return err
 		},
 		"change array": func(b []byte) error {
-			_, err := shiftwire.ReadChanges(bytes.NewReader(append(append([]byte("["), b...), ']')))
+			_, err := shiftwire.ReadChanges(bytes.NewReader(append(append([]byte("["), b...), ']')), nil)
 			return err
 		},
 	}

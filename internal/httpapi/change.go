@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/shiftwire/shiftwire"
@@ -17,18 +19,64 @@ type changesResult struct {
 	LastChangeVersion  string `json:"lastChangeVersion,omitempty"`
 }
 
+// bulkRetryAfter is the Retry-After of a bulk request refused because MaxBulkRequests
+// others are running: about what a large one takes.
+const bulkRetryAfter = 5 * time.Second
+
+// takeBulkSlot takes one of the MaxBulkRequests slots of bulk requests, waiting up to
+// MaxBulkWait for one; the caller releases it by receiving from s.bulk.
+func (s *Server) takeBulkSlot(ctx context.Context) error {
+	select {
+	case s.bulk <- struct{}{}:
+		return nil
+	default:
+	}
+	if s.cfg.MaxBulkWait > 0 {
+		if s.bulkWait != nil {
+			s.bulkWait()
+		}
+		t := time.NewTimer(s.cfg.MaxBulkWait)
+		defer t.Stop()
+		select {
+		case s.bulk <- struct{}{}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return shiftwire.Errorf(shiftwire.ETooManyRequests, "%d bulk requests are running, the most this server runs at once; retry later", cap(s.bulk))
+}
+
 // postChanges serves POST /changes: a JSON array or NDJSON of
 // {"collection","changeType","data"} lines, written in one transaction, all or nothing.
 // The body is decoded and checked as it arrives, before the transaction starts, so a slow
-// upload holds no lock; the caller needs the write scope of every collection it touches,
-// checked once the body is known to be valid.
+// upload holds no lock.
+//
+// Work is checked before it is paid for (SPEC section 10): a token that may write no
+// collection is refused before the body is read, the reading stops at the first line whose
+// collection the token may not write, and at most MaxBulkRequests run at once.
 func (s *Server) postChanges(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r.Context())
+	if err := shiftwire.RequireAnyWriteScope(c.principal); err != nil {
+		return err
+	}
+	if err := s.takeBulkSlot(r.Context()); err != nil {
+		if shiftwire.ErrorCodeOf(err) == shiftwire.ETooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(int(bulkRetryAfter/time.Second)))
+		}
+		return err
+	}
+	defer func() { <-s.bulk }()
 	start := s.now()
-	lines, err := shiftwire.ReadChanges(r.Body)
+	lines, err := shiftwire.ReadChanges(r.Body, func(collection string) error {
+		return c.principal.RequireScope(shiftwire.WriteScope(collection))
+	})
 	if err != nil {
 		return err
 	}
+	// ReadChanges asked about every line it could read the collection of without decoding
+	// it; this checks the lines it could not.
 	for _, name := range shiftwire.ChangeCollections(lines) {
 		if err := c.principal.RequireScope(shiftwire.WriteScope(name)); err != nil {
 			return err

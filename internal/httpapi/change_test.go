@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,5 +178,179 @@ func TestBulkLoad100k(t *testing.T) {
 		float64(len(body))/(1<<20), elapsed.Round(time.Millisecond), 100_000/elapsed.Seconds())
 	if got := a.changeCount(); got != 5+100_000 {
 		t.Fatalf("%d changes", got)
+	}
+}
+
+// readWatcher is a request body that records whether the server read it.
+type readWatcher struct {
+	io.Reader
+	read atomic.Bool
+}
+
+func (r *readWatcher) Read(p []byte) (int, error) {
+	r.read.Store(true)
+	return r.Reader.Read(p)
+}
+
+// TestPostChangesRefusesBeforeReading sends bulk bodies with tokens that may write no
+// collection: the answer is 401 insufficient_scope, and the body was never read.
+func TestPostChangesRefusesBeforeReading(t *testing.T) {
+	a := newCollectionAPI(t, httpapi.Config{})
+	for name, token := range map[string]string{
+		"webhooks.read":    a.token(shiftwire.ScopeWebhooksRead),
+		"no collection's":  a.token(shiftwire.ScopeWebhooksRead, shiftwire.ScopeWebhooksWrite, shiftwire.ScopeExternalReferencesWrite, shiftwire.ReadScope(shiftwire.People)),
+		"no token at all":  "",
+		"a token of noise": "x.y.z",
+	} {
+		t.Run(name, func(t *testing.T) {
+			body := &readWatcher{Reader: strings.NewReader(strings.Join(clockingLines(1000), "\n"))}
+			rec := a.serve("POST", apiBase+"changes", token, body)
+			if rec.Code != 401 || !strings.Contains(rec.Body.String(), `"code":"Unauthorized"`) {
+				t.Fatalf("%d %s, want 401", rec.Code, rec.Body)
+			}
+			if body.read.Load() {
+				t.Fatal("the body was read before the token was refused")
+			}
+			if token != "" && token != "x.y.z" {
+				h := rec.Header().Get("WWW-Authenticate")
+				if !strings.HasPrefix(h, `Bearer error="insufficient_scope", scope="`) || !strings.Contains(h, shiftwire.WriteScope(shiftwire.Clockings)) {
+					t.Fatalf("WWW-Authenticate %q, want insufficient_scope naming the collection write scopes", h)
+				}
+			}
+		})
+	}
+}
+
+// TestPostChangesStopsAtAForbiddenLine sends lines the token may write, then one it may
+// not, then stalls: the answer comes without waiting for the rest of the body.
+func TestPostChangesStopsAtAForbiddenLine(t *testing.T) {
+	a := newCollectionAPI(t, httpapi.Config{})
+	a.seedReferences()
+	token := a.token(shiftwire.WriteScope(shiftwire.Clockings))
+	const forbidden = `{"collection":"people","changeType":"InsertOrUpdate","data":{"lastName":"X"}}`
+	for _, tt := range []struct {
+		name, head string
+		status     int
+		want       string
+	}{
+		{"first line", forbidden + "\n", 401, ""},
+		{"after a thousand", strings.Join(clockingLines(1000), "\n") + "\n" + forbidden + "\n", 401, ""},
+		{"in an array", "[" + clockingLines(1)[0] + ",\n" + forbidden + ",", 401, ""},
+		{"escaped", `{"collection":"p\u0065ople","changeType":"Delete","data":{"id":1}}` + "\n", 401, ""},
+		{"not first in the line", ` { "changeType" : "InsertOrUpdate", "data" : {"lastName":"{\"collection\":\"clockings\"}, ]"} , "collection" : "people" }` + "\n", 401, ""},
+		// The lines up to the forbidden one are checked first, as SPEC section 3 orders it.
+		{"after a bad line", clockingLines(1)[0] + "\n" + `{"collection":"clockings","changeType":"Upsert","data":{}}` + "\n" + forbidden + "\n", 400, `"field":"line 2: changeType"`},
+		{"a bad forbidden line", `{"collection":"people","changeType":"InsertOrUpdate","data":{"lastName":"X","shoeSize":44}}` + "\n", 400, `"field":"line 1: shoeSize"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := a.changeCount()
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() {
+				// The body never ends: the rest of it would never come.
+				pw.Write([]byte(tt.head))
+			}()
+			done := make(chan *httptest.ResponseRecorder, 1)
+			go func() { done <- a.serve("POST", apiBase+"changes", token, pr) }()
+			var rec *httptest.ResponseRecorder
+			select {
+			case rec = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no answer within 10 s: the server waits for the rest of the body")
+			}
+			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.want) {
+				t.Fatalf("%d %s, want %d with %s", rec.Code, rec.Body, tt.status, tt.want)
+			}
+			if tt.status == 401 && !strings.Contains(rec.Header().Get("WWW-Authenticate"), `scope="connector-protimeapi-people.write"`) {
+				t.Fatalf("WWW-Authenticate %q, want people.write", rec.Header().Get("WWW-Authenticate"))
+			}
+			if a.changeCount() != before {
+				t.Fatal("a refused request wrote")
+			}
+		})
+	}
+}
+
+// TestPostChangesBound runs as many bulk requests as the bound allows, each stalled in its
+// body: one more is answered 429 with Retry-After (at once, as this server waits for no
+// slot), and is served once a slot frees.
+func TestPostChangesBound(t *testing.T) {
+	a := newCollectionAPI(t, httpapi.Config{MaxBulkRequests: 2, MaxBulkWait: -1})
+	a.seedReferences()
+	token := a.token(shiftwire.WriteScope(shiftwire.Terminals))
+	line := `{"collection":"terminals","changeType":"InsertOrUpdate","data":{"name":"T"}}`
+	type running struct {
+		pw   *io.PipeWriter
+		done chan *httptest.ResponseRecorder
+	}
+	var held []running
+	for range 2 {
+		pr, pw := io.Pipe()
+		r := running{pw, make(chan *httptest.ResponseRecorder, 1)}
+		go func() { r.done <- a.serve("POST", apiBase+"changes", token, pr) }()
+		// The write returns once the handler reads, so it holds its slot.
+		if _, err := pw.Write([]byte(line[:20])); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, r)
+	}
+
+	rec := a.serve("POST", apiBase+"changes", token, strings.NewReader(line))
+	if rec.Code != 429 || !strings.HasPrefix(rec.Body.String(), `{"error":{"code":"TooManyRequests","message":`) {
+		t.Fatalf("a third bulk request: %d %s, want 429", rec.Code, rec.Body)
+	}
+	if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s < 1 {
+		t.Fatalf("Retry-After %q, want whole seconds", rec.Header().Get("Retry-After"))
+	}
+	// A token that may write nothing is refused as before: it never waits for a slot.
+	if rec := a.serve("POST", apiBase+"changes", a.token(shiftwire.ScopeWebhooksRead), strings.NewReader(line)); rec.Code != 401 {
+		t.Fatalf("without a write scope: %d %s, want 401", rec.Code, rec.Body)
+	}
+	// Other writes are not bounded.
+	if r := a.do("POST", apiBase+"terminals", a.all, `{"name":"U"}`); r.status != 201 {
+		t.Fatalf("a single write while bulk requests run: %s", r)
+	}
+
+	held[0].pw.Write([]byte(line[20:]))
+	held[0].pw.Close()
+	if rec := <-held[0].done; rec.Code != 200 {
+		t.Fatalf("the first bulk request: %d %s", rec.Code, rec.Body)
+	}
+	if rec := a.serve("POST", apiBase+"changes", token, strings.NewReader(line)); rec.Code != 200 {
+		t.Fatalf("once a slot is free: %d %s, want 200", rec.Code, rec.Body)
+	}
+	held[1].pw.CloseWithError(io.ErrUnexpectedEOF)
+	<-held[1].done
+}
+
+// TestPostChangesWaitsForASlot fills the one slot with a stalled bulk request: the next one
+// waits for the slot instead of failing, and is served once the first ends.
+func TestPostChangesWaitsForASlot(t *testing.T) {
+	a := newCollectionAPI(t, httpapi.Config{MaxBulkRequests: 1, MaxBulkWait: time.Hour})
+	a.seedReferences()
+	token := a.token(shiftwire.WriteScope(shiftwire.Terminals))
+	line := `{"collection":"terminals","changeType":"InsertOrUpdate","data":{"name":"T"}}`
+	pr, pw := io.Pipe()
+	first := make(chan *httptest.ResponseRecorder, 1)
+	go func() { first <- a.serve("POST", apiBase+"changes", token, pr) }()
+	if _, err := pw.Write([]byte(line[:20])); err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan struct{})
+	httpapi.OnBulkWait(a.api, func() { close(waiting) })
+	second := make(chan *httptest.ResponseRecorder, 1)
+	body := &readWatcher{Reader: strings.NewReader(line)}
+	go func() { second <- a.serve("POST", apiBase+"changes", token, body) }()
+	<-waiting
+	if body.read.Load() {
+		t.Fatal("a waiting request read its body")
+	}
+	pw.Write([]byte(line[20:]))
+	pw.Close()
+	if rec := <-first; rec.Code != 200 {
+		t.Fatalf("the first request: %d %s", rec.Code, rec.Body)
+	}
+	if rec := <-second; rec.Code != 200 {
+		t.Fatalf("the second request: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -30,6 +30,7 @@ const apiBase = "/connector/protimeapi/api/v1/"
 type collectionAPI struct {
 	t      testing.TB
 	srv    *httptest.Server
+	api    *httpapi.Server
 	store  shiftwire.Store
 	tenant *shiftwire.Tenant
 	issuer *auth.Issuer
@@ -57,7 +58,7 @@ func newCollectionAPI(t testing.TB, cfg httpapi.Config) *collectionAPI {
 	})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	a := &collectionAPI{t: t, srv: srv, store: db, tenant: tn, issuer: issuer}
+	a := &collectionAPI{t: t, srv: srv, api: api, store: db, tenant: tn, issuer: issuer}
 	a.all = a.token(shiftwire.AllScopes()...)
 	return a
 }
@@ -114,6 +115,19 @@ func (a *collectionAPI) do(method, path, token string, body any, header ...strin
 		a.t.Fatal(err)
 	}
 	return apiResponse{resp.StatusCode, resp.Header, b}
+}
+
+// serve serves a request to path with token ("" for none) and body in the test's goroutine,
+// without a network between: the test sees when the server reads the body.
+func (a *collectionAPI) serve(method, path, token string, body io.Reader) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, body)
+	req.Header.Set("User-Agent", "shiftwire-test/1")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	a.api.ServeHTTP(rec, req)
+	return rec
 }
 
 // must sends a request and fails the test unless it answers status.

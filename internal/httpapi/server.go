@@ -25,6 +25,15 @@ type Config struct {
 	// MaxBodyBytes caps request bodies; MaxBulkBodyBytes caps POST /changes.
 	MaxBodyBytes     int64
 	MaxBulkBodyBytes int64
+	// MaxBulkRequests is how many POST /changes requests may run at once. Each may hold a
+	// decoded body of up to MaxBulkBodyBytes, a few times that size in memory, so the
+	// default is 2. One more waits for a slot up to MaxBulkWait before its body is read,
+	// then is answered 429 with Retry-After.
+	MaxBulkRequests int
+	// MaxBulkWait is how long a POST /changes request waits for a slot: long enough for the
+	// small bulk writes of a busy client to take turns, short enough not to queue behind
+	// large loads. The default is 2 s; a negative wait refuses at once.
+	MaxBulkWait time.Duration
 }
 
 // Server serves the API. Create it with New.
@@ -42,6 +51,9 @@ type Server struct {
 	metrics  http.Handler
 
 	tenants sync.Map // name -> *shiftwire.Tenant; tenants never change once created
+
+	bulk     chan struct{} // a slot per POST /changes request running, MaxBulkRequests of them
+	bulkWait func()        // called when a request starts waiting for a slot; for tests
 }
 
 // Deps are the collaborators of a Server.
@@ -66,6 +78,12 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.MaxBulkBodyBytes == 0 {
 		cfg.MaxBulkBodyBytes = 64 << 20
 	}
+	if cfg.MaxBulkRequests <= 0 {
+		cfg.MaxBulkRequests = 2
+	}
+	if cfg.MaxBulkWait == 0 {
+		cfg.MaxBulkWait = 2 * time.Second
+	}
 	if cfg.WebhookValidity == 0 {
 		cfg.WebhookValidity = shiftwire.DefaultWebhookValidity
 	}
@@ -86,6 +104,7 @@ func New(cfg Config, deps Deps) *Server {
 		log:      deps.Logger,
 		now:      deps.Now,
 		metrics:  deps.Metrics,
+		bulk:     make(chan struct{}, cfg.MaxBulkRequests),
 	}
 	s.handler = s.observe(s.fallback(s.routes()))
 	return s
