@@ -2,13 +2,19 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/shiftwire/shiftwire"
@@ -138,6 +144,51 @@ func TestErrorForms(t *testing.T) {
 			}
 			if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 				t.Errorf("Content-Type %q", ct)
+			}
+		})
+	}
+}
+
+// TestClientFaults checks that failures of the client's making are 4xx warnings, and that
+// the same errors are internal when the client is not the cause.
+func TestClientFaults(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		cancel   bool // the client gave up on the request
+		status   int
+		code     string
+		logLevel string
+	}{
+		{"stalled body", fmt.Errorf("decode: %w", &bodyError{&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}}), false, 408, "RequestTimeout", "WARN"},
+		{"body cut short", &bodyError{io.ErrUnexpectedEOF}, false, 400, "BadRequest", "WARN"},
+		{"connection reset", &bodyError{&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}, false, 400, "BadRequest", "WARN"},
+		{"cancelled by the client", fmt.Errorf("store: %w", context.Canceled), true, 400, "BadRequest", "WARN"},
+		{"cancelled otherwise", fmt.Errorf("store: %w", context.Canceled), false, 500, "InternalServerError", "ERROR"},
+		{"a reset that is not the body's", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, false, 500, "InternalServerError", "ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			handler, log := newTestServer(func(w http.ResponseWriter, r *http.Request) error { return tt.err })
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.cancel {
+				cancel()
+			}
+			defer cancel()
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", nil).WithContext(ctx))
+			var body errorBody
+			if rec.Code != tt.status || json.Unmarshal(rec.Body.Bytes(), &body) != nil || body.Error.Code != tt.code {
+				t.Fatalf("%d %s, want %d %s", rec.Code, rec.Body, tt.status, tt.code)
+			}
+			worst := ""
+			for _, line := range logLines(t, log.String()) {
+				if l := line["level"].(string); l == "ERROR" || (l == "WARN" && worst == "") {
+					worst = l
+				}
+			}
+			if worst != tt.logLevel {
+				t.Errorf("logged at %s at worst, want %s:\n%s", worst, tt.logLevel, log)
 			}
 		})
 	}

@@ -175,7 +175,8 @@ func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *headerProbe) WriteHeader(status int)      { p.status = status }
 
 // limitBody caps the request body at n bytes; reading past it fails with a
-// *http.MaxBytesError, which writeError answers with 413.
+// *http.MaxBytesError, which writeError answers with 413. Any other failure to read it is
+// the client's (see clientBody).
 func limitBody(w http.ResponseWriter, r *http.Request, n int64) {
-	r.Body = http.MaxBytesReader(w, r.Body, n)
+	r.Body = clientBody{http.MaxBytesReader(w, r.Body, n)}
 }
