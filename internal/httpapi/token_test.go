@@ -211,6 +211,8 @@ func TestRequestLogCapsClientValues(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	// The request line is written after the response: closing the server waits for it.
+	a.srv.Close()
 	if n := strings.Count(a.log.String(), "\n"); n != 2 {
 		t.Fatalf("%d log lines, want 2:\n%.2000s", n, a.log)
 	}
