@@ -166,11 +166,9 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 				for _, id := range c.Deliveries {
 					delivered, deliveredLeases = append(delivered, id), append(deliveredLeases, int64(c.Lease))
 				}
-				batch.Queue(`UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, a.WebhookID)
 			} else {
 				batch.Queue(`UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = $1, lease_until = '-infinity'
 					WHERE id = ANY($2) AND lease = $3`, a.NextAttemptAt, c.Deliveries, int64(c.Lease))
-				batch.Queue(`UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL`, a.AttemptedAt, a.WebhookID)
 			}
 			if !c.HoldWebhookUntil.IsZero() {
 				batch.Queue(`UPDATE deliveries SET next_attempt_at = $1
@@ -186,6 +184,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 					SELECT 1 FROM webhooks WHERE id = $1 AND status = $2)`, a.WebhookID, string(shiftwire.WebhookDisabled))
 			}
 		}
+		queueFailingUpdates(batch, shiftwire.FailingUpdates(completions))
 		if len(delivered) > 0 {
 			batch.Queue(`DELETE FROM deliveries d USING unnest($1::bigint[], $2::bigint[]) AS x(id, lease)
 				WHERE d.id = x.id AND d.lease = x.lease`, delivered, deliveredLeases)

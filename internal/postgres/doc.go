@@ -15,6 +15,11 @@
 //   - A commit that queued deliveries sends a NOTIFY; every instance LISTENs on a connection of
 //     its own and wakes its engine, so whichever instance claims the work does so at once.
 //
+// Objects and their keys are kept as in the SQLite store, in one object_keys table whatever
+// the collection, and a filtered list is planned the same way. pgx prepares every statement,
+// so PostgreSQL plans it once for any values, often before it has statistics of a newly
+// loaded table: the list statements are written to leave it no plan but the one chosen.
+//
 // Times are stored as timestamptz and always come from the Go clock (SetClock in tests), never
 // from the database's now().
 package postgres

@@ -3,8 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,7 +19,7 @@ import (
 // other. Should PostgreSQL abort the transaction to break a deadlock, it runs again, fn
 // included.
 func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.WriteTx) error) error {
-	var queued int64
+	var queued int
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		queued = 0
 		start, err := lockTenant(ctx, tx, tenantID)
@@ -28,9 +27,10 @@ func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.Write
 			return err
 		}
 		// Read under the lock, so that commit times follow versions like the versions follow
-		// commits.
-		w := &writeTx{tx: tx, tenantID: tenantID, last: start, committedAt: db.now(), nextIDs: map[string]int64{},
-			pendingByKey: map[objectKey]int{}}
+		// commits. Kept to the microsecond, as the change log keeps them, so the fan-out
+		// compares the times the log holds.
+		w := &writeTx{tx: tx, tenantID: tenantID, last: start, committedAt: db.now().UTC().Truncate(time.Microsecond),
+			nextIDs: map[string]int64{}, pendingByKey: map[objectKey]int{}}
 		if err := fn(w); err != nil {
 			return err
 		}
@@ -43,17 +43,11 @@ func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.Write
 		if _, err := tx.Exec(ctx, `UPDATE tenants SET last_version = $1 WHERE id = $2`, w.last, tenantID); err != nil {
 			return err
 		}
-		// Fan-out: every change becomes a queued delivery for each enabled, unexpired webhook
-		// of its collection that existed before it, in this same transaction, so a change is
-		// queued exactly when it commits; and the other instances are told at commit.
-		return tx.QueryRow(ctx, `WITH queued AS (
-				INSERT INTO deliveries (webhook_id, tenant_id, version, object_id, next_attempt_at)
-				SELECT w.id, c.tenant_id, c.version, c.object_id, c.committed_at
-				FROM changes c JOIN webhooks w ON w.tenant_id = c.tenant_id AND w.collection = c.collection
-				WHERE c.tenant_id = $1 AND c.version > $2 AND c.version <= $3
-					AND w.status = 'Enabled' AND w.valid_until > c.committed_at AND w.created_after < c.version
-				RETURNING 1)
-			`+notifySQL, tenantID, start, w.last).Scan(&queued, nil)
+		// Every change is queued for the webhooks that receive it in this same transaction, so
+		// a change is queued exactly when it commits; the tenant's lock keeps webhooks from
+		// being created or disabled meanwhile. The other instances are told at commit.
+		queued, err = fanOut(ctx, tx, tenantID, w.log)
+		return err
 	})
 	if err != nil {
 		return err
@@ -81,6 +75,7 @@ type writeTx struct {
 	pending      []*shiftwire.Object // puts not sent yet, in order
 	pendingByKey map[objectKey]int   // the index in pending of each object's last put
 	changes      []pendingChange     // change-log entries not sent yet
+	log          []*shiftwire.Change // every change of the transaction, for the fan-out
 }
 
 type objectKey struct {
@@ -99,6 +94,7 @@ type pendingChange struct {
 func (w *writeTx) Object(ctx context.Context, collection string, id int64) (*shiftwire.Object, error) {
 	if i, ok := w.pendingByKey[objectKey{collection, id}]; ok {
 		o := *w.pending[i]
+		o.Keys = slices.Clone(o.Keys)
 		return &o, nil
 	}
 	// The objects kept unsent are other objects: the row in the database is current.
@@ -106,13 +102,20 @@ func (w *writeTx) Object(ctx context.Context, collection string, id int64) (*shi
 }
 
 func (w *writeTx) Missing(ctx context.Context, collection string, ids []int64) ([]int64, error) {
-	found, err := objectsByID(ctx, w.tx, w.tenantID, collection, ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := w.tx.Query(ctx, `SELECT id FROM objects WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3)`, w.tenantID, collection, ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return nil, err
 	}
 	have := make(map[int64]bool, len(found))
-	for _, o := range found {
-		have[o.ID] = true
+	for _, id := range found {
+		have[id] = true
 	}
 	var missing []int64
 	for _, id := range ids {
@@ -146,13 +149,16 @@ func (w *writeTx) NextID(ctx context.Context, collection string) (int64, error) 
 	return next, nil
 }
 
+// Put keeps the object to be sent with the next batch, where its keys replace the ones it
+// had.
 func (w *writeTx) Put(ctx context.Context, o *shiftwire.Object) error {
 	w.last++
 	o.Version = shiftwire.ChangeVersion(w.last)
 	kept := *o
+	kept.Keys = slices.Clone(o.Keys)
 	w.pendingByKey[objectKey{o.Collection, o.ID}] = len(w.pending)
 	w.pending = append(w.pending, &kept)
-	w.changes = append(w.changes, pendingChange{w.last, o.Collection, o.ID, shiftwire.InsertOrUpdate, o.Data})
+	w.logChange(o.Collection, o.ID, shiftwire.InsertOrUpdate, o.Data)
 	if next := w.nextIDs[o.Collection]; next != 0 && o.ID >= next {
 		w.nextIDs[o.Collection] = o.ID + 1
 	}
@@ -173,16 +179,25 @@ func (w *writeTx) Delete(ctx context.Context, collection string, id int64) (shif
 	if tag.RowsAffected() == 0 {
 		return 0, shiftwire.NotFound("%s %d not found", collection, id)
 	}
-	if _, err := w.tx.Exec(ctx, `DELETE FROM custom_references WHERE tenant_id = $1 AND collection = $2 AND object_id = $3`,
-		w.tenantID, collection, id); err != nil {
-		return 0, err
+	for _, table := range []string{"object_keys", "custom_references"} {
+		if _, err := w.tx.Exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND collection = $2 AND object_id = $3`,
+			w.tenantID, collection, id); err != nil {
+			return 0, err
+		}
 	}
 	w.last++
-	w.changes = append(w.changes, pendingChange{w.last, collection, id, shiftwire.Delete, nil})
+	w.logChange(collection, id, shiftwire.Delete, nil)
 	return shiftwire.ChangeVersion(w.last), nil
 }
 
-// flush sends the kept puts and change-log entries, one statement for each.
+// logChange keeps the change at version w.last for the change log and the fan-out.
+func (w *writeTx) logChange(collection string, id int64, typ shiftwire.ChangeType, data []byte) {
+	w.changes = append(w.changes, pendingChange{w.last, collection, id, typ, data})
+	w.log = append(w.log, &shiftwire.Change{TenantID: w.tenantID, Version: shiftwire.ChangeVersion(w.last),
+		Collection: collection, ObjectID: id, Type: typ, CommittedAt: w.committedAt})
+}
+
+// flush sends the kept puts, their keys and change-log entries, one statement for each.
 func (w *writeTx) flush(ctx context.Context) error {
 	if len(w.pending) > 0 {
 		n := len(w.pendingByKey)
@@ -190,10 +205,10 @@ func (w *writeTx) flush(ctx context.Context) error {
 			collections = make([]string, 0, n)
 			ids         = make([]int64, 0, n)
 			versions    = make([]int64, 0, n)
-			persons     = make([]int64, 0, n)
-			dates       = make([]string, 0, n)
-			kinds       = make([]string, 0, n)
 			datas       = make([][]byte, 0, n)
+
+			keyCollections, keyNames, keyValues []string
+			keyIDs                              []int64
 		)
 		for i, o := range w.pending {
 			// An object put twice is sent once, as its last put left it: one statement may not
@@ -201,16 +216,29 @@ func (w *writeTx) flush(ctx context.Context) error {
 			if w.pendingByKey[objectKey{o.Collection, o.ID}] != i {
 				continue
 			}
-			collections, ids, versions = append(collections, o.Collection), append(ids, o.ID), append(versions, int64(o.Version))
-			persons, dates, kinds, datas = append(persons, o.PersonID), append(dates, o.Date), append(kinds, o.Kind), append(datas, o.Data)
+			collections, ids, versions, datas = append(collections, o.Collection), append(ids, o.ID), append(versions, int64(o.Version)), append(datas, o.Data)
+			for _, k := range o.Keys {
+				keyCollections, keyIDs = append(keyCollections, o.Collection), append(keyIDs, o.ID)
+				keyNames, keyValues = append(keyNames, k.Name), append(keyValues, k.Value)
+			}
 		}
-		if _, err := w.tx.Exec(ctx, `INSERT INTO objects (tenant_id, collection, id, version, person_id, date, kind, data)
-			SELECT $1, u.collection, u.id, u.version, nullif(u.person_id, 0), nullif(u.date, ''), nullif(u.kind, ''), u.data
-			FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bytea[])
-				AS u (collection, id, version, person_id, date, kind, data)
-			ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = excluded.version,
-				person_id = excluded.person_id, date = excluded.date, kind = excluded.kind, data = excluded.data`,
-			w.tenantID, collections, ids, versions, persons, dates, kinds, datas); err != nil {
+		batch := &pgx.Batch{}
+		batch.Queue(`INSERT INTO objects (tenant_id, collection, id, version, data)
+			SELECT $1, u.collection, u.id, u.version, u.data
+			FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bytea[]) AS u (collection, id, version, data)
+			ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = excluded.version, data = excluded.data`,
+			w.tenantID, collections, ids, versions, datas)
+		batch.Queue(`DELETE FROM object_keys k USING unnest($2::text[], $3::bigint[]) AS u (collection, id)
+			WHERE k.tenant_id = $1 AND k.collection = u.collection AND k.object_id = u.id`, w.tenantID, collections, ids)
+		if len(keyIDs) > 0 {
+			// A key given twice is kept once.
+			batch.Queue(`INSERT INTO object_keys (tenant_id, collection, name, value, object_id)
+				SELECT $1, u.collection, u.name, u.value, u.object_id
+				FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS u (collection, name, value, object_id)
+				ON CONFLICT DO NOTHING`, w.tenantID, keyCollections, keyNames, keyValues, keyIDs)
+		}
+		// One round trip for the objects and their keys.
+		if err := w.tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
 		}
 		w.pending = w.pending[:0]
@@ -243,16 +271,6 @@ func (w *writeTx) flush(ctx context.Context) error {
 // Object returns one object of tenantID.
 func (db *DB) Object(ctx context.Context, tenantID int64, collection string, id int64) (*shiftwire.Object, error) {
 	return queryObject(ctx, db.pool, tenantID, collection, id)
-}
-
-// ListObjects returns the objects of tenantID that q selects, in id order.
-func (db *DB) ListObjects(ctx context.Context, tenantID int64, q shiftwire.ObjectQuery) ([]*shiftwire.Object, error) {
-	return listObjects(ctx, db.pool, tenantID, q)
-}
-
-// Objects returns the objects of collection with the given ids that exist.
-func (db *DB) Objects(ctx context.Context, tenantID int64, collection string, ids []int64) ([]*shiftwire.Object, error) {
-	return objectsByID(ctx, db.pool, tenantID, collection, ids)
 }
 
 // ObjectByCustomReference returns the object whose custom reference name has value.
@@ -359,21 +377,29 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-const objectColumns = `collection, id, version, coalesce(person_id, 0), coalesce(date, ''), coalesce(kind, ''), data`
+// objectColumns are the columns of an object o, with its keys as an array of [name, value]
+// pairs.
+const objectColumns = `o.collection, o.id, o.version, o.data,
+	ARRAY(SELECT ARRAY[k.name, k.value] FROM object_keys k
+		WHERE k.tenant_id = o.tenant_id AND k.collection = o.collection AND k.object_id = o.id ORDER BY k.name, k.value)`
 
 func scanObject(row pgx.Row) (*shiftwire.Object, error) {
 	var o shiftwire.Object
 	var version int64
 	var data []byte
-	if err := row.Scan(&o.Collection, &o.ID, &version, &o.PersonID, &o.Date, &o.Kind, &data); err != nil {
+	var keys [][]string
+	if err := row.Scan(&o.Collection, &o.ID, &version, &data, &keys); err != nil {
 		return nil, err
 	}
 	o.Version, o.Data = shiftwire.ChangeVersion(version), data
+	for _, k := range keys {
+		o.Keys = append(o.Keys, shiftwire.Key{Name: k[0], Value: k[1]})
+	}
 	return &o, nil
 }
 
 func queryObject(ctx context.Context, q querier, tenantID int64, collection string, id int64) (*shiftwire.Object, error) {
-	o, err := scanObject(q.QueryRow(ctx, `SELECT `+objectColumns+` FROM objects WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
+	o, err := scanObject(q.QueryRow(ctx, `SELECT `+objectColumns+` FROM objects o WHERE o.tenant_id = $1 AND o.collection = $2 AND o.id = $3`,
 		tenantID, collection, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, shiftwire.NotFound("%s %d not found", collection, id)
@@ -381,53 +407,19 @@ func queryObject(ctx context.Context, q querier, tenantID int64, collection stri
 	return o, err
 }
 
-func objectsByID(ctx context.Context, q querier, tenantID int64, collection string, ids []int64) ([]*shiftwire.Object, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	return scanObjects(q.Query(ctx, `SELECT `+objectColumns+` FROM objects
-		WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3)`, tenantID, collection, ids))
-}
-
-func listObjects(ctx context.Context, q querier, tenantID int64, oq shiftwire.ObjectQuery) ([]*shiftwire.Object, error) {
-	var where strings.Builder
-	args := []any{tenantID, oq.Collection, oq.AfterID}
-	where.WriteString(`tenant_id = $1 AND collection = $2 AND id > $3`)
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	if oq.DateFrom != "" {
-		where.WriteString(` AND date >= ` + arg(oq.DateFrom))
-	}
-	if oq.DateTo != "" {
-		where.WriteString(` AND date <= ` + arg(oq.DateTo))
-	}
-	if len(oq.PersonIDs) > 0 {
-		where.WriteString(` AND person_id = ANY(` + arg(oq.PersonIDs) + `)`)
-	}
-	if len(oq.Kinds) > 0 {
-		where.WriteString(` AND kind = ANY(` + arg(oq.Kinds) + `)`)
-	}
-	query := `SELECT ` + objectColumns + ` FROM objects WHERE ` + where.String() + ` ORDER BY id`
-	if oq.Limit > 0 {
-		query += fmt.Sprintf(` LIMIT %d`, oq.Limit)
-	}
-	return scanObjects(q.Query(ctx, query, args...))
-}
-
+// scanObjects reads objects without their keys.
 func scanObjects(rows pgx.Rows, err error) ([]*shiftwire.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*shiftwire.Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*shiftwire.Object, error) {
+		var o shiftwire.Object
+		var version int64
+		var data []byte
+		if err := row.Scan(&o.Collection, &o.ID, &version, &data); err != nil {
 			return nil, err
 		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		o.Version, o.Data = shiftwire.ChangeVersion(version), data
+		return &o, nil
+	})
 }

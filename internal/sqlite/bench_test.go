@@ -15,7 +15,8 @@ import (
 
 // The benchmarks here measure the store's side of delivery on the shapes the engine uses:
 // a claim of up to 500 due lane heads from a queue of 100,000, a completion batch of 512
-// attempts, and the fan-out of a write to 100 webhooks. Run them with
+// attempts, and the fan-out of a write to 100 webhooks; and filtered list reads of a year of
+// clockings. Run them with
 //
 //	go test -run '^$' -bench . -benchtime 3s ./internal/sqlite
 
@@ -184,6 +185,71 @@ func BenchmarkWriteFanOut(b *testing.B) {
 				s.write(b, changes)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(changes*100), "ns/delivery")
+		})
+	}
+}
+
+// BenchmarkListClockings reads pages of 101 clockings, as GET /clockings does, from a year
+// of 100,000 (300 people, about one clocking each a day, in date order), filtered by date
+// range, person and kind: one page each iteration, from a start that moves through the
+// year.
+func BenchmarkListClockings(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.OpenSQLite(b)
+	tn := &shiftwire.Tenant{Name: "bench", TimeZone: shiftwire.DefaultTimeZone}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		b.Fatal(err)
+	}
+	const n, people = 100_000, 300
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for first := 0; first < n; first += 5000 {
+		err := db.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) error {
+			for i := first; i < first+5000; i++ {
+				person, date, kind := fmt.Sprint(i%people+1), start.AddDate(0, 0, i*366/n).Format(time.DateOnly), "InOut"
+				if i%97 == 0 {
+					kind = "Reason"
+				}
+				err := tx.Put(ctx, &shiftwire.Object{Collection: shiftwire.Clockings, ID: int64(i + 1),
+					Data: fmt.Appendf(nil, `{"id":%d,"person":{"id":%s},"date":%q,"timeOfDayInMinutes":480,"kind":%q}`, i+1, person, date, kind),
+					Keys: []shiftwire.Key{{Name: "date", Value: date}, {Name: "kind", Value: kind}, {Name: "person", Value: person}}})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	dates := func(from, to string) shiftwire.KeyMatch { return shiftwire.KeyMatch{Name: "date", From: from, To: to} }
+	in := func(name string, values ...string) shiftwire.KeyMatch {
+		return shiftwire.KeyMatch{Name: name, In: values}
+	}
+	for _, bc := range []struct {
+		name  string
+		where []shiftwire.KeyMatch
+	}{
+		{"year", []shiftwire.KeyMatch{dates("2024-01-01", "2024-12-31")}},
+		{"year+person", []shiftwire.KeyMatch{dates("2024-01-01", "2024-12-31"), in("person", "7")}},
+		{"year+3people", []shiftwire.KeyMatch{dates("2024-01-01", "2024-12-31"), in("person", "7", "8", "9")}},
+		{"year+kind", []shiftwire.KeyMatch{dates("2024-01-01", "2024-12-31"), in("kind", "Reason")}},
+		{"month", []shiftwire.KeyMatch{dates("2024-03-01", "2024-03-31")}},
+		{"month+3people", []shiftwire.KeyMatch{dates("2024-03-01", "2024-03-31"), in("person", "7", "8", "9")}},
+		{"day", []shiftwire.KeyMatch{dates("2024-06-01", "2024-06-01")}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			q := shiftwire.ObjectQuery{Collection: shiftwire.Clockings, Where: bc.where, Limit: 101}
+			for b.Loop() {
+				page, err := db.ListObjects(ctx, tn.ID, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				q.AfterID = 0
+				if len(page) == q.Limit {
+					q.AfterID = page[len(page)-1].ID
+				}
+			}
 		})
 	}
 }

@@ -116,7 +116,7 @@ func readChanges(ctx context.Context, tx *sql.Tx, byID map[int64]*shiftwire.Deli
 
 // CompleteDeliveries writes back a batch of attempt outcomes in one transaction. Work that
 // repeats across the batch is done once: attempts are inserted many rows to a statement, and
-// each webhook's failure tracking is updated once with its outcome at the end of the batch.
+// each webhook's failure tracking is updated once, as shiftwire.FailingUpdates decides.
 // Only deliveries that still hold the completion's lease are rescheduled or removed.
 func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Completion) error {
 	if len(completions) == 0 {
@@ -127,35 +127,17 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 		if err := insertAttempts(ctx, tx, completions); err != nil {
 			return err
 		}
-		type failing struct {
-			succeeded bool  // a success in this batch
-			since     int64 // the first failure after the batch's last success; 0 for none
-		}
-		webhooks := map[string]*failing{}
-		var order []string
 		var delivered []leased
 		for _, c := range completions {
 			a := &c.Attempt
-			f := webhooks[a.WebhookID]
-			if f == nil {
-				f = &failing{}
-				webhooks[a.WebhookID] = f
-				order = append(order, a.WebhookID)
-			}
 			if c.Succeeded {
 				for _, id := range c.Deliveries {
 					delivered = append(delivered, leased{id, c.Lease})
 				}
-				f.succeeded, f.since = true, 0
-			} else {
-				if err := execChunks(ctx, tx, `UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = ?, lease_until = 0
-					WHERE lease = ? AND id IN (%s)`,
-					[]any{millis(a.NextAttemptAt), int64(c.Lease)}, c.Deliveries); err != nil {
-					return err
-				}
-				if f.since == 0 {
-					f.since = millis(a.AttemptedAt)
-				}
+			} else if err := execChunks(ctx, tx, `UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = ?, lease_until = 0
+				WHERE lease = ? AND id IN (%s)`,
+				[]any{millis(a.NextAttemptAt), int64(c.Lease)}, c.Deliveries); err != nil {
+				return err
 			}
 			if !c.HoldWebhookUntil.IsZero() {
 				until := millis(c.HoldWebhookUntil)
@@ -170,23 +152,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 				}
 			}
 		}
-		var recovered []string
-		for _, id := range order {
-			f := webhooks[id]
-			var err error
-			switch {
-			case f.since == 0:
-				recovered = append(recovered, id)
-			case f.succeeded: // failing again since a success in this batch
-				_, err = tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ?`, f.since, id)
-			default:
-				_, err = tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, f.since, id)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if err := execChunks(ctx, tx, `UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN (%s)`, nil, recovered); err != nil {
+		if err := trackFailures(ctx, tx, shiftwire.FailingUpdates(completions)); err != nil {
 			return err
 		}
 		return deleteLeased(ctx, tx, delivered)

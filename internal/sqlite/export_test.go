@@ -1,6 +1,9 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // WriteSynchronous returns the synchronous setting the write connection is left with: the
 // one the last write committed under (1 NORMAL, 2 FULL).
@@ -9,3 +12,6 @@ func (db *DB) WriteSynchronous(ctx context.Context) (int, error) {
 	err := db.write.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level)
 	return level, err
 }
+
+// ReadDB returns the pool of reads, for tests that look at the schema.
+func (db *DB) ReadDB() *sql.DB { return db.read }

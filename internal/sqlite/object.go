@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
 )
@@ -20,7 +20,8 @@ func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.Write
 	}
 	defer txn.Rollback()
 	tx := txn.Tx
-	w := &writeTx{tx: tx, tenantID: tenantID, committedAt: millis(db.now()), nextIDs: map[string]int64{}}
+	now := db.now()
+	w := &writeTx{tx: tx, tenantID: tenantID, committedAt: millis(now), committedTime: fromMillis(millis(now)), nextIDs: map[string]int64{}}
 	if err := tx.QueryRowContext(ctx, `SELECT last_version FROM tenants WHERE id = ?`, tenantID).Scan(&w.last); errors.Is(err, sql.ErrNoRows) {
 		return shiftwire.NotFound("tenant not found")
 	} else if err != nil {
@@ -37,22 +38,16 @@ func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.Write
 	if _, err := tx.ExecContext(ctx, `UPDATE tenants SET last_version = ? WHERE id = ?`, w.last, tenantID); err != nil {
 		return err
 	}
-	// Fan-out: every change becomes a queued delivery for each enabled, unexpired webhook of
-	// its collection that existed before it, in this same transaction, so a change is queued
-	// exactly when it commits.
-	res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (webhook_id, tenant_id, version, object_id, next_attempt_at)
-		SELECT w.id, c.tenant_id, c.version, c.object_id, c.committed_at
-		FROM changes c JOIN webhooks w ON w.tenant_id = c.tenant_id AND w.collection = c.collection
-		WHERE c.tenant_id = ? AND c.version > ? AND c.version <= ?
-			AND w.status = 'Enabled' AND w.valid_until > c.committed_at AND w.created_after < c.version`,
-		tenantID, start, w.last)
+	// Every change is queued for the webhooks that receive it in this same transaction, so
+	// a change is queued exactly when it commits.
+	queued, err := fanOut(ctx, tx, tenantID, w.changes)
 	if err != nil {
 		return err
 	}
 	if err := txn.Commit(); err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
+	if queued > 0 {
 		db.wake()
 	}
 	return nil
@@ -60,17 +55,20 @@ func (db *DB) Write(ctx context.Context, tenantID int64, fn func(shiftwire.Write
 
 // writeTx is the WriteTx of one Write call.
 type writeTx struct {
-	tx          *sql.Tx
-	tenantID    int64
-	last        int64 // the last version taken
-	committedAt int64
-	nextIDs     map[string]int64
+	tx            *sql.Tx
+	tenantID      int64
+	last          int64 // the last version taken
+	committedAt   int64
+	committedTime time.Time // committedAt as a time, as the change log reads it back
+	nextIDs       map[string]int64
+	changes       []*shiftwire.Change // appended by this transaction, for the fan-out
 
-	putObject, putChange *sql.Stmt // prepared on first use: bulk loads put many objects
+	// Prepared on first use: bulk loads put many objects.
+	putObject, deleteKeys, putKey, putChange *sql.Stmt
 }
 
 func (w *writeTx) close() {
-	for _, s := range []*sql.Stmt{w.putObject, w.putChange} {
+	for _, s := range []*sql.Stmt{w.putObject, w.deleteKeys, w.putKey, w.putChange} {
 		if s != nil {
 			s.Close()
 		}
@@ -82,13 +80,28 @@ func (w *writeTx) Object(ctx context.Context, collection string, id int64) (*shi
 }
 
 func (w *writeTx) Missing(ctx context.Context, collection string, ids []int64) ([]int64, error) {
-	found, err := objectsByID(ctx, w.tx, w.tenantID, collection, ids)
-	if err != nil {
-		return nil, err
-	}
-	have := make(map[int64]bool, len(found))
-	for _, o := range found {
-		have[o.ID] = true
+	have := make(map[int64]bool, len(ids))
+	for chunk := range chunks(ids, 500) {
+		args := []any{w.tenantID, collection}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := w.tx.QueryContext(ctx, `SELECT id FROM objects WHERE tenant_id = ? AND collection = ? AND id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	var missing []int64
 	for _, id := range ids {
@@ -115,26 +128,46 @@ func (w *writeTx) NextID(ctx context.Context, collection string) (int64, error) 
 	return next, nil
 }
 
+// Put writes the object and replaces its keys with o.Keys.
 func (w *writeTx) Put(ctx context.Context, o *shiftwire.Object) error {
-	var err error
-	if w.putObject == nil {
-		if w.putObject, err = w.tx.PrepareContext(ctx, `INSERT INTO objects (tenant_id, collection, id, version, person_id, date, kind, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = excluded.version,
-				person_id = excluded.person_id, date = excluded.date, kind = excluded.kind, data = excluded.data`); err != nil {
-			return err
-		}
+	if err := w.prepare(ctx); err != nil {
+		return err
 	}
 	w.last++
 	o.Version = shiftwire.ChangeVersion(w.last)
-	if _, err := w.putObject.ExecContext(ctx, w.tenantID, o.Collection, o.ID, w.last,
-		nullInt(o.PersonID), nullString(o.Date), nullString(o.Kind), []byte(o.Data)); err != nil {
+	if _, err := w.putObject.ExecContext(ctx, w.tenantID, o.Collection, o.ID, w.last, []byte(o.Data)); err != nil {
 		return err
+	}
+	if _, err := w.deleteKeys.ExecContext(ctx, w.tenantID, o.Collection, o.ID); err != nil {
+		return err
+	}
+	for _, k := range o.Keys {
+		if _, err := w.putKey.ExecContext(ctx, w.tenantID, o.Collection, k.Name, k.Value, o.ID); err != nil {
+			return err
+		}
 	}
 	if next := w.nextIDs[o.Collection]; next != 0 && o.ID >= next {
 		w.nextIDs[o.Collection] = o.ID + 1
 	}
 	return w.logChange(ctx, o.Collection, o.ID, shiftwire.InsertOrUpdate, o.Data)
+}
+
+// prepare prepares the statements of Put.
+func (w *writeTx) prepare(ctx context.Context) error {
+	if w.putObject != nil {
+		return nil
+	}
+	var err error
+	if w.putObject, err = w.tx.PrepareContext(ctx, `INSERT INTO objects (tenant_id, collection, id, version, data) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = excluded.version, data = excluded.data`); err != nil {
+		return err
+	}
+	if w.deleteKeys, err = w.tx.PrepareContext(ctx, `DELETE FROM object_keys WHERE tenant_id = ? AND collection = ? AND object_id = ?`); err != nil {
+		return err
+	}
+	// A key given twice is kept once.
+	w.putKey, err = w.tx.PrepareContext(ctx, `INSERT OR IGNORE INTO object_keys (tenant_id, collection, name, value, object_id) VALUES (?, ?, ?, ?, ?)`)
+	return err
 }
 
 func (w *writeTx) Delete(ctx context.Context, collection string, id int64) (shiftwire.ChangeVersion, error) {
@@ -147,9 +180,11 @@ func (w *writeTx) Delete(ctx context.Context, collection string, id int64) (shif
 	} else if n == 0 {
 		return 0, shiftwire.NotFound("%s %d not found", collection, id)
 	}
-	if _, err := w.tx.ExecContext(ctx, `DELETE FROM custom_references WHERE tenant_id = ? AND collection = ? AND object_id = ?`,
-		w.tenantID, collection, id); err != nil {
-		return 0, err
+	for _, table := range []string{"object_keys", "custom_references"} {
+		if _, err := w.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = ? AND collection = ? AND object_id = ?`,
+			w.tenantID, collection, id); err != nil {
+			return 0, err
+		}
 	}
 	w.last++
 	return shiftwire.ChangeVersion(w.last), w.logChange(ctx, collection, id, shiftwire.Delete, nil)
@@ -164,23 +199,17 @@ func (w *writeTx) logChange(ctx context.Context, collection string, id int64, ty
 			return err
 		}
 	}
-	_, err = w.putChange.ExecContext(ctx, w.tenantID, w.last, collection, id, string(typ), data, w.committedAt)
-	return err
+	if _, err = w.putChange.ExecContext(ctx, w.tenantID, w.last, collection, id, string(typ), data, w.committedAt); err != nil {
+		return err
+	}
+	w.changes = append(w.changes, &shiftwire.Change{TenantID: w.tenantID, Version: shiftwire.ChangeVersion(w.last),
+		Collection: collection, ObjectID: id, Type: typ, CommittedAt: w.committedTime})
+	return nil
 }
 
 // Object returns one object of tenantID.
 func (db *DB) Object(ctx context.Context, tenantID int64, collection string, id int64) (*shiftwire.Object, error) {
 	return queryObject(ctx, db.read, tenantID, collection, id)
-}
-
-// ListObjects returns the objects of tenantID that q selects, in id order.
-func (db *DB) ListObjects(ctx context.Context, tenantID int64, q shiftwire.ObjectQuery) ([]*shiftwire.Object, error) {
-	return listObjects(ctx, db.read, tenantID, q)
-}
-
-// Objects returns the objects of collection with the given ids that exist.
-func (db *DB) Objects(ctx context.Context, tenantID int64, collection string, ids []int64) ([]*shiftwire.Object, error) {
-	return objectsByID(ctx, db.read, tenantID, collection, ids)
 }
 
 // ObjectByCustomReference returns the object whose custom reference name has value.
@@ -284,20 +313,25 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const objectColumns = `collection, id, version, coalesce(person_id, 0), coalesce(date, ''), coalesce(kind, ''), data`
+// objectColumns are the columns of an object o, with its keys as a JSON array of
+// [name, value] pairs.
+const objectColumns = `o.collection, o.id, o.version, o.data, (SELECT json_group_array(json_array(k.name, k.value))
+	FROM object_keys k INDEXED BY object_keys_by_object WHERE k.tenant_id = o.tenant_id AND k.collection = o.collection AND k.object_id = o.id)`
 
 func scanObject(row scanner) (*shiftwire.Object, error) {
 	var o shiftwire.Object
-	var data []byte
-	if err := row.Scan(&o.Collection, &o.ID, &o.Version, &o.PersonID, &o.Date, &o.Kind, &data); err != nil {
+	var data, keys []byte
+	if err := row.Scan(&o.Collection, &o.ID, &o.Version, &data, &keys); err != nil {
 		return nil, err
 	}
 	o.Data = data
-	return &o, nil
+	var err error
+	o.Keys, err = parseKeys(keys)
+	return &o, err
 }
 
 func queryObject(ctx context.Context, q querier, tenantID int64, collection string, id int64) (*shiftwire.Object, error) {
-	o, err := scanObject(q.QueryRowContext(ctx, `SELECT `+objectColumns+` FROM objects WHERE tenant_id = ? AND collection = ? AND id = ?`,
+	o, err := scanObject(q.QueryRowContext(ctx, `SELECT `+objectColumns+` FROM objects o WHERE o.tenant_id = ? AND o.collection = ? AND o.id = ?`,
 		tenantID, collection, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, shiftwire.NotFound("%s %d not found", collection, id)
@@ -305,54 +339,7 @@ func queryObject(ctx context.Context, q querier, tenantID int64, collection stri
 	return o, err
 }
 
-func objectsByID(ctx context.Context, q querier, tenantID int64, collection string, ids []int64) ([]*shiftwire.Object, error) {
-	var out []*shiftwire.Object
-	for chunk := range chunks(ids, 500) {
-		args := []any{tenantID, collection}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		found, err := scanObjects(q.QueryContext(ctx, `SELECT `+objectColumns+` FROM objects
-			WHERE tenant_id = ? AND collection = ? AND id IN (`+placeholders(len(chunk))+`)`, args...))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, found...)
-	}
-	return out, nil
-}
-
-func listObjects(ctx context.Context, q querier, tenantID int64, oq shiftwire.ObjectQuery) ([]*shiftwire.Object, error) {
-	var where strings.Builder
-	args := []any{tenantID, oq.Collection, oq.AfterID}
-	where.WriteString(`tenant_id = ? AND collection = ? AND id > ?`)
-	if oq.DateFrom != "" {
-		where.WriteString(` AND date >= ?`)
-		args = append(args, oq.DateFrom)
-	}
-	if oq.DateTo != "" {
-		where.WriteString(` AND date <= ?`)
-		args = append(args, oq.DateTo)
-	}
-	if len(oq.PersonIDs) > 0 {
-		where.WriteString(` AND person_id IN (` + placeholders(len(oq.PersonIDs)) + `)`)
-		for _, id := range oq.PersonIDs {
-			args = append(args, id)
-		}
-	}
-	if len(oq.Kinds) > 0 {
-		where.WriteString(` AND kind IN (` + placeholders(len(oq.Kinds)) + `)`)
-		for _, k := range oq.Kinds {
-			args = append(args, k)
-		}
-	}
-	query := `SELECT ` + objectColumns + ` FROM objects WHERE ` + where.String() + ` ORDER BY id`
-	if oq.Limit > 0 {
-		query += fmt.Sprintf(` LIMIT %d`, oq.Limit)
-	}
-	return scanObjects(q.QueryContext(ctx, query, args...))
-}
-
+// scanObjects reads objects without their keys.
 func scanObjects(rows *sql.Rows, err error) ([]*shiftwire.Object, error) {
 	if err != nil {
 		return nil, err
@@ -360,11 +347,13 @@ func scanObjects(rows *sql.Rows, err error) ([]*shiftwire.Object, error) {
 	defer rows.Close()
 	var out []*shiftwire.Object
 	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
+		var o shiftwire.Object
+		var data []byte
+		if err := rows.Scan(&o.Collection, &o.ID, &o.Version, &data); err != nil {
 			return nil, err
 		}
-		out = append(out, o)
+		o.Data = data
+		out = append(out, &o)
 	}
 	return out, rows.Err()
 }
@@ -386,7 +375,3 @@ func chunks[T any](ids []T, n int) func(func([]T) bool) {
 		}
 	}
 }
-
-func nullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
-
-func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
