@@ -12,26 +12,18 @@ const (
 // AbsenceGroup is an object of the absence-groups collection. Saving one absence group
 // re-saves all of them, as in Protime: see ObjectWriter.
 type AbsenceGroup struct {
-	ID   int64            `json:"id"`
+	Base
 	Name TranslatedText   `json:"name"`
 	Type AbsenceGroupType `json:"type"`
 }
 
-// Collection returns absence-groups.
-func (*AbsenceGroup) Collection() string { return AbsenceGroups }
-
-// ObjectID returns the absence group's id.
-func (g *AbsenceGroup) ObjectID() int64 { return g.ID }
-
-func (g *AbsenceGroup) setID(id int64)          { g.ID = id }
-func (g *AbsenceGroup) references() []reference { return nil }
-func (g *AbsenceGroup) keys() objectKeys        { return objectKeys{} }
-
 var absenceGroupType = &CollectionType{
-	Name:      AbsenceGroups,
-	newRecord: func() Record { return new(AbsenceGroup) },
-	decode:    decodeAbsenceGroup,
-	resaveAll: true,
+	Name:         AbsenceGroups,
+	Subscribable: true,
+	New:          func() Record { return new(AbsenceGroup) },
+	DecodeFields: decodeAbsenceGroup,
+	ResaveAll:    true,
+	Example:      `{"name":{"default":"Leave","translations":{"nl":"Verlof"}},"type":"Absence"}`,
 }
 
 // decodeAbsenceGroup reads an absence group; name and type are required.

@@ -4,30 +4,21 @@ package shiftwire
 // clockings of kind Activity record, and that the @data-entry-code and @external-reference
 // external references are read from.
 type ActivityDefinition struct {
-	ID                int64          `json:"id"`
+	Base
 	Name              TranslatedText `json:"name"`
 	DataEntryCode     string         `json:"dataEntryCode,omitempty"`
 	ExternalReference string         `json:"externalReference,omitempty"`
 }
 
-// Collection returns activity-definitions.
-func (*ActivityDefinition) Collection() string { return ActivityDefinitions }
-
-// ObjectID returns the activity definition's id.
-func (a *ActivityDefinition) ObjectID() int64 { return a.ID }
-
-func (a *ActivityDefinition) setID(id int64)          { a.ID = id }
-func (a *ActivityDefinition) references() []reference { return nil }
-func (a *ActivityDefinition) keys() objectKeys        { return objectKeys{} }
-
 var activityDefinitionType = &CollectionType{
-	Name:      ActivityDefinitions,
-	newRecord: func() Record { return new(ActivityDefinition) },
-	decode:    decodeActivityDefinition,
-	predefined: map[string]func(Record) string{
-		RefDataEntryCode:     func(r Record) string { return r.(*ActivityDefinition).DataEntryCode },
-		RefExternalReference: func(r Record) string { return r.(*ActivityDefinition).ExternalReference },
+	Name:         ActivityDefinitions,
+	New:          func() Record { return new(ActivityDefinition) },
+	DecodeFields: decodeActivityDefinition,
+	Predefined: []PredefinedRef{
+		{Name: RefDataEntryCode, Field: "dataEntryCode"},
+		{Name: RefExternalReference, Field: "externalReference"},
 	},
+	Example: `{"name":{"default":"Packing","translations":{"nl":"Inpakken"}},"dataEntryCode":"PK","externalReference":"ACT-7"}`,
 }
 
 // decodeActivityDefinition reads an activity definition; name is required.

@@ -3,7 +3,7 @@ package shiftwire
 // BreakDefinition is an object of the break-definitions collection: a kind of break and how
 // it is paid and calculated. Its fields are the seed document's event properties.
 type BreakDefinition struct {
-	ID           int64          `json:"id"`
+	Base
 	Name         TranslatedText `json:"name"`
 	FriendlyName TranslatedText `json:"friendlyName"`
 	// PaidDurationInMinutes is the part of the break that is paid.
@@ -15,23 +15,16 @@ type BreakDefinition struct {
 	HasToBeTakenUninterrupted     bool `json:"hasToBeTakenUninterrupted"`
 }
 
-// Collection returns break-definitions.
-func (*BreakDefinition) Collection() string { return BreakDefinitions }
-
-// ObjectID returns the break definition's id.
-func (b *BreakDefinition) ObjectID() int64 { return b.ID }
-
-func (b *BreakDefinition) setID(id int64)          { b.ID = id }
-func (b *BreakDefinition) references() []reference { return nil }
-func (b *BreakDefinition) keys() objectKeys        { return objectKeys{} }
-
 // maxBreakMinutes bounds break durations: a break lasts at most a day.
 const maxBreakMinutes = 1440
 
 var breakDefinitionType = &CollectionType{
-	Name:      BreakDefinitions,
-	newRecord: func() Record { return new(BreakDefinition) },
-	decode:    decodeBreakDefinition,
+	Name:         BreakDefinitions,
+	Subscribable: true,
+	New:          func() Record { return new(BreakDefinition) },
+	DecodeFields: decodeBreakDefinition,
+	Example: `{"name":{"default":"Lunch","translations":{"nl":"Middagpauze"}},"friendlyName":{"default":"Lunch break","translations":{}},` +
+		`"paidDurationInMinutes":15,"minimumDurationInMinutes":30,"maximumDurationInMinutes":45,"ifNotClockedDurationInMinutes":30,"hasToBeTakenUninterrupted":true}`,
 }
 
 // decodeBreakDefinition reads a break definition. Only name is required. Omitted fields

@@ -25,7 +25,7 @@ const (
 // Clocking is an object of the clockings collection: one registration of a person at a time
 // of a day. Its fields are the seed document's event properties.
 type Clocking struct {
-	ID     int64  `json:"id"`
+	Base
 	Person IDRef  `json:"person"`
 	Date   string `json:"date"` // YYYY-MM-DD
 	// TimeOfDayInMinutes counts from midnight of Date, from -1440 to 2880, so clockings of a
@@ -56,30 +56,6 @@ type ActivityLevel struct {
 	ActivityDefinition IDRef `json:"activityDefinition"`
 }
 
-// Collection returns clockings.
-func (*Clocking) Collection() string { return Clockings }
-
-// ObjectID returns the clocking's id.
-func (c *Clocking) ObjectID() int64 { return c.ID }
-
-func (c *Clocking) setID(id int64) { c.ID = id }
-
-func (c *Clocking) references() []reference {
-	out := presentRefs(
-		reference{"person.id", People, c.Person.ID},
-		reference{"terminal.id", Terminals, refID(c.Terminal)},
-		reference{"reason.id", AbsenceDefinitions, refID(c.Reason)},
-	)
-	for i, l := range c.ActivityLevels {
-		out = append(out, reference{"activityLevels[" + itoa(i) + "].activityDefinition.id", ActivityDefinitions, l.ActivityDefinition.ID})
-	}
-	return out
-}
-
-func (c *Clocking) keys() objectKeys {
-	return objectKeys{personID: c.Person.ID, date: c.Date, kind: string(c.Kind)}
-}
-
 // The limits of a clocking.
 const (
 	MinTimeOfDayInMinutes = -1440
@@ -91,11 +67,23 @@ const (
 var clockingKinds = []string{string(ClockingInOut), string(ClockingReason), string(ClockingActivity), string(ClockingActivityEnd)}
 
 var clockingType = &CollectionType{
-	Name:      Clockings,
-	newRecord: func() Record { return new(Clocking) },
-	decode:    decodeClocking,
-	prepare:   prepareClocking,
-	softDelete: func(r Record) bool {
+	Name:         Clockings,
+	Subscribable: true,
+	New:          func() Record { return new(Clocking) },
+	DecodeFields: decodeClocking,
+	Prepare:      prepareClocking,
+	Refs: []Ref{
+		{Field: "person", Collection: People},
+		{Field: "terminal", Collection: Terminals},
+		{Field: "activityLevels", Item: "activityDefinition", Collection: ActivityDefinitions},
+		{Field: "reason", Collection: AbsenceDefinitions},
+	},
+	Filters: []ListFilter{
+		DateFilter("date", "date", RequiredYearRange),
+		IDFilter("person", "person.id"),
+		ValueFilter("kind", "kind", clockingKinds...),
+	},
+	SoftDelete: func(r Record) bool {
 		c := r.(*Clocking)
 		if c.Status == ClockingDeleted {
 			return false
@@ -103,14 +91,8 @@ var clockingType = &CollectionType{
 		c.Status = ClockingDeleted
 		return true
 	},
-	filter:      []filterField{filterDate, filterPerson, filterKind},
-	requireDate: true,
-	referenceFields: []referenceField{
-		{name: "person", collection: People},
-		{name: "terminal", collection: Terminals},
-		{name: "reason", collection: AbsenceDefinitions},
-		{name: "activityLevels", collection: ActivityDefinitions, item: "activityDefinition"},
-	},
+	Example: `{"person":{"id":1},"date":"2025-01-02","timeOfDayInMinutes":480,"terminal":{"id":1},` +
+		`"geolocation":{"longitude":4.3517,"latitude":50.8503},"kind":"Activity","activityLevels":[{"level":1,"activityDefinition":{"id":1}}]}`,
 }
 
 // decodeClocking reads a clocking. person.id, date, timeOfDayInMinutes and kind are

@@ -3,6 +3,7 @@ package shiftwire_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/shiftwire/shiftwire"
@@ -95,8 +96,9 @@ func TestClockingFilterKeys(t *testing.T) {
 	s, tn := openStore(t)
 	seedReferences(t, s, tn)
 	o := save(t, s, tn, shiftwire.Clockings, `{"person":{"id":2},"date":"2024-03-04","timeOfDayInMinutes":0,"kind":"ActivityEnd"}`)[0]
-	if o.PersonID != 2 || o.Date != "2024-03-04" || o.Kind != "ActivityEnd" {
-		t.Fatalf("keys = %d %q %q", o.PersonID, o.Date, o.Kind)
+	want := []shiftwire.Key{{Name: "date", Value: "2024-03-04"}, {Name: "person", Value: "2"}, {Name: "kind", Value: "ActivityEnd"}}
+	if !slices.Equal(o.Keys, want) {
+		t.Fatalf("keys = %v, want %v", o.Keys, want)
 	}
 	q, err := collectionType(t, shiftwire.Clockings).Query("date eq '2024-03-04' and kind eq 'ActivityEnd' and person eq 2")
 	if err != nil {

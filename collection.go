@@ -1,26 +1,12 @@
 package shiftwire
 
-import "slices"
-
-// Collection describes one Protime collection: its name, whether webhooks may subscribe to
-// it, and which external references its events and reads may carry.
-type Collection struct {
-	Name string
-	// Subscribable reports whether a webhook may subscribe to the collection's changes.
-	Subscribable bool
-	// References lists, per referenced collection, the external references that may be
-	// selected with ?externalReferences= on a webhook of this collection, as the seed
-	// documents list them. An empty list means the collection supports none.
-	References []ReferenceRule
-}
-
-// ReferenceRule allows external references on one referenced collection: the predefined ones
-// listed (each starting with @) and, when Custom is set, any custom name.
-type ReferenceRule struct {
-	Collection string
-	Predefined []string
-	Custom     bool
-}
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
 
 // The collection names.
 const (
@@ -44,56 +30,135 @@ const (
 	RefAbsenceCode       = "@absence-code"
 )
 
-var peopleRule = ReferenceRule{Collection: People, Predefined: []string{RefBadgeNumber, RefEmployeeNumber}, Custom: true}
-
-var collections = []Collection{
-	{Name: AbsenceGroups, Subscribable: true},
-	{Name: BreakDefinitions, Subscribable: true},
-	{Name: Clockings, Subscribable: true, References: []ReferenceRule{
-		peopleRule,
-		{Collection: Terminals, Predefined: []string{RefExternalCode}, Custom: true},
-		{Collection: ActivityDefinitions, Predefined: []string{RefDataEntryCode, RefExternalReference}, Custom: true},
-		{Collection: AbsenceDefinitions, Predefined: []string{RefAbsenceCode}, Custom: true},
-	}},
-	{Name: Contracts, Subscribable: true, References: []ReferenceRule{
-		{Collection: Contracts, Custom: true},
-		peopleRule,
-	}},
-	{Name: AbsenceDefinitions},
-	{Name: ActivityDefinitions},
-	{Name: People},
-	{Name: Terminals},
+// collectionTypes is the registry: every collection Shiftwire holds, one declaration each.
+// Scopes, routes, reference checks, external reference rules, list filters and the store's
+// keys all derive from it; TestRegistry checks that every declaration is complete.
+var collectionTypes = []*CollectionType{
+	absenceGroupType,
+	breakDefinitionType,
+	clockingType,
+	contractType,
+	absenceDefinitionType,
+	activityDefinitionType,
+	personType,
+	terminalType,
 }
 
-// Collections returns every collection Shiftwire holds, subscribable or only referenced.
-func Collections() []Collection { return slices.Clone(collections) }
-
-// CollectionByName returns the collection called name.
-func CollectionByName(name string) (Collection, bool) {
-	for _, c := range collections {
-		if c.Name == name {
-			return c, true
+// byGoType finds the collection of a Record from its Go type.
+var byGoType = func() map[reflect.Type]*CollectionType {
+	m := make(map[reflect.Type]*CollectionType, len(collectionTypes))
+	for _, t := range collectionTypes {
+		if t.New != nil {
+			m[reflect.TypeOf(t.New())] = t
 		}
 	}
-	return Collection{}, false
+	return m
+}()
+
+// Collections returns every collection Shiftwire holds, subscribable or only referenced.
+func Collections() []*CollectionType { return slices.Clone(collectionTypes) }
+
+// CollectionByName returns the collection called name.
+func CollectionByName(name string) (*CollectionType, bool) {
+	for _, t := range collectionTypes {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// CollectionOf returns the collection of a record, by its Go type.
+func CollectionOf(r Record) (*CollectionType, bool) {
+	t, ok := byGoType[reflect.TypeOf(r)]
+	return t, ok
 }
 
 // SubscribableCollection returns the collection called name if webhooks may subscribe to it,
 // and the 400 "unknown collection name" error Protime documents otherwise.
-func SubscribableCollection(name string) (Collection, error) {
-	c, ok := CollectionByName(name)
-	if !ok || !c.Subscribable {
-		return Collection{}, Invalid("unknown collection name", "unknown collection name "+quote(name))
+func SubscribableCollection(name string) (*CollectionType, error) {
+	t, ok := CollectionByName(name)
+	if !ok || !t.Subscribable {
+		return nil, Invalid("unknown collection name", "unknown collection name "+quote(name))
 	}
-	return c, nil
+	return t, nil
 }
 
-// rule returns the reference rule for referenced collection name.
-func (c Collection) rule(name string) (ReferenceRule, bool) {
-	for _, r := range c.References {
-		if r.Collection == name {
-			return r, true
+func mustCollectionType(name string) *CollectionType {
+	t, ok := CollectionByName(name)
+	if !ok {
+		panic("shiftwire: no collection " + name)
+	}
+	return t
+}
+
+// checkRegistry reports every incomplete or inconsistent declaration of types: what
+// TestRegistry holds the registry to, so a collection declared in part fails the tests
+// instead of a request.
+func checkRegistry(types []*CollectionType) error {
+	var problems []string
+	fail := func(t *CollectionType, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf("%s: ", t.Name)+fmt.Sprintf(format, args...))
+	}
+	names := map[string]bool{}
+	goTypes := map[reflect.Type]string{}
+	for _, t := range types {
+		if t.Name == "" || strings.Trim(t.Name, "abcdefghijklmnopqrstuvwxyz-") != "" {
+			fail(t, "the name must be lower-case kebab-case")
+		}
+		if names[t.Name] {
+			fail(t, "declared twice")
+		}
+		names[t.Name] = true
+	}
+	for _, t := range types {
+		if t.New == nil {
+			fail(t, "no New")
+		} else if r := t.New(); r == nil {
+			fail(t, "New returns nil")
+		} else if other, dup := goTypes[reflect.TypeOf(r)]; dup {
+			fail(t, "New returns a %T, the record of %s too", r, other)
+		} else {
+			goTypes[reflect.TypeOf(r)] = t.Name
+		}
+		if t.DecodeFields == nil {
+			fail(t, "no DecodeFields")
+		}
+		for _, r := range t.Refs {
+			switch {
+			case r.Field == "":
+				fail(t, "a reference without a field")
+			case !names[r.Collection]:
+				fail(t, "reference %s names the unknown collection %q", r.Field, r.Collection)
+			}
+		}
+		for _, f := range t.Filters {
+			switch {
+			case f.Name == "" || f.Field == "":
+				fail(t, "filter %q needs a name and the field its key is read from", f.Name)
+			case f.Kind < FilterIDs || f.Kind > FilterDateRange:
+				fail(t, "filter %s has no kind", f.Name)
+			case f.Kind == FilterValues && len(f.Values) == 0:
+				fail(t, "filter %s lists no values", f.Name)
+			case strings.HasPrefix(f.Name, "@"):
+				fail(t, "filter %s: a name starting with @ is a predefined reference's", f.Name)
+			}
+		}
+		for _, p := range t.Predefined {
+			if !strings.HasPrefix(p.Name, "@") || p.Field == "" {
+				fail(t, "predefined reference %q needs a name starting with @ and the field it is read from", p.Name)
+			}
+		}
+		if t.Example == "" {
+			fail(t, "no Example")
+		} else if t.DecodeFields != nil && t.New != nil {
+			if _, err := t.Decode([]byte(t.Example), 0); err != nil {
+				fail(t, "the Example does not decode: %v", err)
+			}
 		}
 	}
-	return ReferenceRule{}, false
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
 }

@@ -42,7 +42,7 @@ func openStore(tb testing.TB) (shiftwire.Store, *shiftwire.Tenant) {
 
 func collectionType(tb testing.TB, name string) *shiftwire.CollectionType {
 	tb.Helper()
-	ct, ok := shiftwire.CollectionTypeByName(name)
+	ct, ok := shiftwire.CollectionByName(name)
 	if !ok {
 		tb.Fatalf("no collection type %s", name)
 	}
@@ -111,7 +111,7 @@ func seedReferences(tb testing.TB, s shiftwire.Store, tn *shiftwire.Tenant) {
 		`{"id":2,"firstName":"Bart","lastName":"Claes"}`)
 	save(tb, s, tn, shiftwire.Terminals, `{"id":1,"name":"Front door","externalCode":"T-FRONT"}`)
 	save(tb, s, tn, shiftwire.ActivityDefinitions, `{"id":1,"name":{"default":"Assembly"},"dataEntryCode":"ASM","externalReference":"X-ASM"}`)
-	save(tb, s, tn, shiftwire.AbsenceDefinitions, `{"id":1,"name":{"default":"Doctor"},"absenceCode":"DOC","isReasonForClocking":true}`)
+	save(tb, s, tn, shiftwire.AbsenceDefinitions, `{"id":1,"name":{"default":"Doctor"},"code":"DOC","isReasonForClocking":true}`)
 }
 
 // TestDecodeRendersSeedFields writes one full object of every collection and checks that it
@@ -145,8 +145,8 @@ func TestDecodeRendersSeedFields(t *testing.T) {
 			`{"name":{"default":"Packing","translations":{"nl":"Inpakken"}},"dataEntryCode":"PCK","externalReference":"X-PCK"}`,
 			`{"id":2,"name":{"default":"Packing","translations":{"nl":"Inpakken"}},"dataEntryCode":"PCK","externalReference":"X-PCK"}`},
 		{shiftwire.AbsenceDefinitions,
-			`{"name":{"default":"Holiday"},"absenceCode":"HOL","isReasonForClocking":false}`,
-			`{"id":2,"name":{"default":"Holiday","translations":{}},"absenceCode":"HOL","isReasonForClocking":false}`},
+			`{"name":{"default":"Holiday"},"code":"HOL","isReasonForClocking":false}`,
+			`{"id":2,"name":{"default":"Holiday","translations":{}},"code":"HOL","isReasonForClocking":false}`},
 	}
 	s, tn := openStore(t)
 	seedReferences(t, s, tn)
@@ -196,6 +196,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"not an object", shiftwire.People, `[1]`, []string{""}},
 		{"trailing data", shiftwire.People, `{"lastName":"a"} {}`, []string{""}},
 		{"unknown field", shiftwire.People, `{"lastName":"a","nickname":"b"}`, []string{"nickname"}},
+		{"a NUL character", shiftwire.People, `{"lastName":"a","badgeNumber":"12\u00003"}`, []string{"badgeNumber"}},
 		{"wrong types", shiftwire.People, `{"lastName":1,"firstName":true}`, []string{"firstName", "lastName"}},
 		{"missing required", shiftwire.Terminals, `{}`, []string{"name"}},
 		{"empty required", shiftwire.Terminals, `{"name":""}`, []string{"name"}},
@@ -277,20 +278,31 @@ func TestValidDate(t *testing.T) {
 	}
 }
 
+// where, dates and in build the expected queries of TestQuery.
+func where(ms ...shiftwire.KeyMatch) shiftwire.ObjectQuery { return shiftwire.ObjectQuery{Where: ms} }
+
+func dates(from, to string) shiftwire.KeyMatch {
+	return shiftwire.KeyMatch{Name: "date", From: from, To: to}
+}
+
+func in(name string, values ...string) shiftwire.KeyMatch {
+	return shiftwire.KeyMatch{Name: name, In: values}
+}
+
 func TestQuery(t *testing.T) {
 	tests := []struct {
 		collection, filter string
 		want               shiftwire.ObjectQuery // Collection is filled in
 		err                string                // part of the reason, "" when it must succeed
 	}{
-		{shiftwire.Clockings, "date ge '2024-01-01' and date le '2024-01-31'", shiftwire.ObjectQuery{DateFrom: "2024-01-01", DateTo: "2024-01-31"}, ""},
-		{shiftwire.Clockings, "date eq '2024-01-05'", shiftwire.ObjectQuery{DateFrom: "2024-01-05", DateTo: "2024-01-05"}, ""},
+		{shiftwire.Clockings, "date ge '2024-01-01' and date le '2024-01-31'", where(dates("2024-01-01", "2024-01-31")), ""},
+		{shiftwire.Clockings, "date eq '2024-01-05'", where(dates("2024-01-05", "2024-01-05")), ""},
 		{shiftwire.Clockings, "person eq 12 and date ge '2024-01-01' and date le '2024-12-31' and kind eq 'InOut'",
-			shiftwire.ObjectQuery{DateFrom: "2024-01-01", DateTo: "2024-12-31", PersonIDs: []int64{12}, Kinds: []string{"InOut"}}, ""},
+			where(dates("2024-01-01", "2024-12-31"), in("person", "12"), in("kind", "InOut")), ""},
 		{shiftwire.Clockings, "date eq '2024-01-05' and person in (1,2,2) and kind in ('Reason','Activity')",
-			shiftwire.ObjectQuery{DateFrom: "2024-01-05", DateTo: "2024-01-05", PersonIDs: []int64{1, 2}, Kinds: []string{"Reason", "Activity"}}, ""},
+			where(dates("2024-01-05", "2024-01-05"), in("person", "1", "2"), in("kind", "Reason", "Activity")), ""},
 		{shiftwire.Clockings, "date eq '2024-01-05' and (person eq 1 or person eq 3 or person in (4))",
-			shiftwire.ObjectQuery{DateFrom: "2024-01-05", DateTo: "2024-01-05", PersonIDs: []int64{1, 3, 4}}, ""},
+			where(dates("2024-01-05", "2024-01-05"), in("person", "1", "3", "4")), ""},
 		{shiftwire.Clockings, "", shiftwire.ObjectQuery{}, "needs a filter with a date range"},
 		{shiftwire.Clockings, "person eq 1", shiftwire.ObjectQuery{}, "needs a date range"},
 		{shiftwire.Clockings, "date ge '2024-01-01'", shiftwire.ObjectQuery{}, "needs both ends"},
@@ -312,7 +324,7 @@ func TestQuery(t *testing.T) {
 		{shiftwire.Clockings, "date eq '2024-01-01' and status eq 'Active'", shiftwire.ObjectQuery{}, "unknown field \"status\""},
 		{shiftwire.Clockings, "date eq", shiftwire.ObjectQuery{}, "expected"},
 		{shiftwire.Contracts, "", shiftwire.ObjectQuery{}, ""},
-		{shiftwire.Contracts, "person in (3,4)", shiftwire.ObjectQuery{PersonIDs: []int64{3, 4}}, ""},
+		{shiftwire.Contracts, "person in (3,4)", where(in("person", "3", "4")), ""},
 		{shiftwire.Contracts, "date eq '2024-01-01'", shiftwire.ObjectQuery{}, "accepts person"},
 		{shiftwire.People, "", shiftwire.ObjectQuery{}, ""},
 		{shiftwire.People, "  ", shiftwire.ObjectQuery{}, ""},
@@ -720,12 +732,15 @@ func FuzzDecodeObject(f *testing.F) {
 		`{"id":3,"firstName":"An","lastName":"P","email":"a@b.be","badgeNumber":"1"}`,
 		`{"name":"T","externalCode":"X"}`,
 		`{"name":{"default":"A"},"dataEntryCode":"D","externalReference":"E"}`,
-		`{"name":{"default":"A"},"absenceCode":"C","isReasonForClocking":true}`,
+		`{"name":{"default":"A"},"code":"C","isReasonForClocking":true}`,
 		`{}`, `null`, `[]`, `{"id":1e3}`, `{"name":{"translations":{"nl-BE":"x"}}}`,
 	}
-	types := shiftwire.CollectionTypes()
+	types := shiftwire.Collections()
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s))
+	}
+	for i, ct := range types { // every declaration's example, as its own collection
+		f.Add(uint8(i), []byte(ct.Example))
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		ct := types[int(which)%len(types)]

@@ -14,7 +14,7 @@ const (
 // Contract is an object of the contracts collection: a person's employment terms for a
 // period. An Addendum changes a Contract of the same person, named by ParentContract.
 type Contract struct {
-	ID                           int64        `json:"id"`
+	Base
 	Person                       IDRef        `json:"person"`
 	Code                         string       `json:"code,omitempty"`
 	From                         string       `json:"from"`
@@ -28,32 +28,18 @@ type Contract struct {
 	ParentContract               *IDRef       `json:"parentContract,omitempty"` // only on an Addendum
 }
 
-// Collection returns contracts.
-func (*Contract) Collection() string { return Contracts }
-
-// ObjectID returns the contract's id.
-func (c *Contract) ObjectID() int64 { return c.ID }
-
-func (c *Contract) setID(id int64) { c.ID = id }
-
-func (c *Contract) references() []reference {
-	return presentRefs(
-		reference{"person.id", People, c.Person.ID},
-		reference{"parentContract.id", Contracts, refID(c.ParentContract)},
-	)
-}
-
-func (c *Contract) keys() objectKeys { return objectKeys{personID: c.Person.ID, kind: string(c.Kind)} }
-
 var contractType = &CollectionType{
-	Name:      Contracts,
-	newRecord: func() Record { return new(Contract) },
-	decode:    decodeContract,
-	checkReference: map[string]func(r, target Record) string{
-		"parentContract.id": checkParentContract,
+	Name:         Contracts,
+	Subscribable: true,
+	New:          func() Record { return new(Contract) },
+	DecodeFields: decodeContract,
+	Refs: []Ref{
+		{Field: "person", Collection: People},
+		{Field: "parentContract", Collection: Contracts, Check: checkParentContract},
 	},
-	filter:          []filterField{filterPerson},
-	referenceFields: []referenceField{{name: "person", collection: People}, {name: "parentContract", collection: Contracts}},
+	Filters: []ListFilter{IDFilter("person", "person.id")},
+	Example: `{"person":{"id":1},"code":"C-2025","from":"2025-01-01","until":"2025-12-31","contractHoursInMinutes":2280,` +
+		`"fullTimeEquivalentInMinutes":2280,"contractPercentage":100,"numberOfWorkingDaysPerWeek":5,"numberOfDaysInContractPeriod":365,"kind":"Contract"}`,
 }
 
 // decodeContract reads a contract. person.id and from are required; kind defaults to

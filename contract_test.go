@@ -40,7 +40,11 @@ func TestContractAddendum(t *testing.T) {
 	if string(o.Data) != `{"id":2,"person":{"id":1},"from":"2024-06-01","contractHoursInMinutes":0,"fullTimeEquivalentInMinutes":0,"contractPercentage":0,"numberOfWorkingDaysPerWeek":0,"numberOfDaysInContractPeriod":0,"kind":"Addendum","parentContract":{"id":1}}` {
 		t.Fatalf("addendum stored as %s", o.Data)
 	}
-	if o.PersonID != 1 {
-		t.Fatalf("contract filter key person = %d", o.PersonID)
+	q, err := collectionType(t, shiftwire.Contracts).Query("person eq 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found, err := s.ListObjects(ctx, tn.ID, q); err != nil || !slices.ContainsFunc(found, func(o *shiftwire.Object) bool { return o.ID == 2 }) {
+		t.Fatalf("person eq 1 finds %v, %v; want the addendum among them", found, err)
 	}
 }

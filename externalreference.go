@@ -281,22 +281,47 @@ func (r *ExternalReferences) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// CheckReferences reports whether a webhook of c may select refs: every pair must be
-// allowed by one of c's References rules. The error, an EInvalid *Error, has one reason per
-// refused pair, naming it and what would be accepted instead.
-func (c Collection) CheckReferences(refs ExternalReferences) error {
+// ReferenceRules says which external references a selection on Collection may name: the
+// events of its webhooks (CollectionType.EventReferences) or its reads (ReadReferences).
+type ReferenceRules struct {
+	Collection string
+	Rules      []ReferenceRule
+}
+
+// ReferenceRule allows external references on one referenced collection: the predefined ones
+// listed (each starting with @) and, when Custom is set, any custom name.
+type ReferenceRule struct {
+	Collection string
+	Predefined []string
+	Custom     bool
+}
+
+// rule returns the rule for referenced collection name.
+func (c ReferenceRules) rule(name string) (ReferenceRule, bool) {
+	for _, r := range c.Rules {
+		if r.Collection == name {
+			return r, true
+		}
+	}
+	return ReferenceRule{}, false
+}
+
+// CheckReferences reports whether refs may be selected: every pair must be allowed by one
+// of the rules. The error, an EInvalid *Error, has one reason per refused pair, naming it
+// and what would be accepted instead.
+func (c ReferenceRules) CheckReferences(refs ExternalReferences) error {
 	if len(refs) == 0 {
 		return nil
 	}
-	if len(c.References) == 0 {
-		return externalReferenceError(fmt.Sprintf("the %s collection does not support external references", c.Name))
+	if len(c.Rules) == 0 {
+		return externalReferenceError(fmt.Sprintf("the %s collection does not support external references", c.Collection))
 	}
 	var reasons []string
 	for _, ref := range refs {
 		rule, ok := c.rule(ref.Collection)
 		switch {
 		case !ok:
-			reasons = append(reasons, fmt.Sprintf("%s is not supported: %s supports external references on %s", ref, c.Name, c.referencedCollections()))
+			reasons = append(reasons, fmt.Sprintf("%s is not supported: %s supports external references on %s", ref, c.Collection, c.referencedCollections()))
 		case strings.HasPrefix(ref.Name, "@") && !slices.Contains(rule.Predefined, ref.Name),
 			!strings.HasPrefix(ref.Name, "@") && !rule.Custom:
 			reasons = append(reasons, fmt.Sprintf("%s is not supported: %s supports %s", ref, rule.Collection, rule.describe()))
@@ -309,9 +334,9 @@ func (c Collection) CheckReferences(refs ExternalReferences) error {
 }
 
 // referencedCollections lists the collections c has reference rules for, in prose.
-func (c Collection) referencedCollections() string {
-	names := make([]string, len(c.References))
-	for i, r := range c.References {
+func (c ReferenceRules) referencedCollections() string {
+	names := make([]string, len(c.Rules))
+	for i, r := range c.Rules {
 		names[i] = r.Collection
 	}
 	return joinAnd(names)

@@ -187,7 +187,7 @@ func TestCheckReferences(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseExternalReferences(%q): %v", tt.refs, err)
 		}
-		err = c.CheckReferences(refs)
+		err = c.EventReferences().CheckReferences(refs)
 		if tt.reasons == nil {
 			if err != nil {
 				t.Errorf("%s.CheckReferences(%s): %v", tt.collection, tt.refs, err)
@@ -207,7 +207,7 @@ func TestCheckReferences(t *testing.T) {
 
 // A rule without custom references refuses custom names, though no seed needs one yet.
 func TestCheckReferencesWithoutCustom(t *testing.T) {
-	c := Collection{Name: "x", References: []ReferenceRule{
+	c := ReferenceRules{Collection: "x", Rules: []ReferenceRule{
 		{Collection: "a", Predefined: []string{"@code"}},
 		{Collection: "b"},
 	}}
@@ -399,7 +399,7 @@ func FuzzParseExternalReferences(f *testing.F) {
 		}
 		// Checking never panics, and what it accepts for a collection is allowed by a rule.
 		for _, c := range Collections() {
-			if err := c.CheckReferences(refs); err != nil && ErrorCodeOf(err) != EInvalid {
+			if err := c.EventReferences().CheckReferences(refs); err != nil && ErrorCodeOf(err) != EInvalid {
 				t.Fatalf("%s.CheckReferences(%v) = %v", c.Name, refs, err)
 			}
 		}

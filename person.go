@@ -4,7 +4,7 @@ package shiftwire
 // and contracts refer to, and that the @badge-number and @employee-number external
 // references are read from.
 type Person struct {
-	ID             int64  `json:"id"`
+	Base
 	FirstName      string `json:"firstName,omitempty"`
 	LastName       string `json:"lastName"`
 	BadgeNumber    string `json:"badgeNumber,omitempty"`
@@ -12,24 +12,15 @@ type Person struct {
 	Email          string `json:"email,omitempty"`
 }
 
-// Collection returns people.
-func (*Person) Collection() string { return People }
-
-// ObjectID returns the person's id.
-func (p *Person) ObjectID() int64 { return p.ID }
-
-func (p *Person) setID(id int64)          { p.ID = id }
-func (p *Person) references() []reference { return nil }
-func (p *Person) keys() objectKeys        { return objectKeys{} }
-
 var personType = &CollectionType{
-	Name:      People,
-	newRecord: func() Record { return new(Person) },
-	decode:    decodePerson,
-	predefined: map[string]func(Record) string{
-		RefBadgeNumber:    func(r Record) string { return r.(*Person).BadgeNumber },
-		RefEmployeeNumber: func(r Record) string { return r.(*Person).EmployeeNumber },
+	Name:         People,
+	New:          func() Record { return new(Person) },
+	DecodeFields: decodePerson,
+	Predefined: []PredefinedRef{
+		{Name: RefBadgeNumber, Field: "badgeNumber"},
+		{Name: RefEmployeeNumber, Field: "employeeNumber"},
 	},
+	Example: `{"firstName":"Ann","lastName":"Peeters","badgeNumber":"6767676","employeeNumber":"E-1","email":"ann.peeters@example.com"}`,
 }
 
 // decodePerson reads a person; lastName is required, the rest is optional.

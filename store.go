@@ -50,6 +50,9 @@ type Store interface {
 	Object(ctx context.Context, tenantID int64, collection string, id int64) (*Object, error)
 	// ListObjects returns the objects of tenantID that q selects, in id order.
 	ListObjects(ctx context.Context, tenantID int64, q ObjectQuery) ([]*Object, error)
+	// ObjectByKey returns the object of collection with the lowest id that has the key name
+	// with value: one indexed read.
+	ObjectByKey(ctx context.Context, tenantID int64, collection, name, value string) (*Object, error)
 	// ObjectByCustomReference returns the object of collection whose custom reference name
 	// has value.
 	ObjectByCustomReference(ctx context.Context, tenantID int64, collection, name, value string) (*Object, error)

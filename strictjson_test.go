@@ -77,7 +77,7 @@ func TestCheckStrictJSON(t *testing.T) {
 
 // TestStrictBodies checks that every decoder of request bodies applies CheckStrictJSON.
 func TestStrictBodies(t *testing.T) {
-	people, _ := shiftwire.CollectionTypeByName(shiftwire.People)
+	people, _ := shiftwire.CollectionByName(shiftwire.People)
 	decoders := map[string]func([]byte) error{
 		"fields": func(b []byte) error {
 			_, errs := shiftwire.ParseFields(b)

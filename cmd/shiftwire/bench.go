@@ -580,7 +580,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	rep.Attempts = map[string]float64{}
 	for i, c := range b.children {
 		s := benchServer{PID: c.pid()}
-		if m, err := bench.Scrape(ctx, http.DefaultClient, "http://"+c.addr+"/metrics"); err == nil {
+		if m, err := settledScrape(ctx, "http://"+c.addr+"/metrics"); err == nil {
 			s.Statements = m["shiftwire_db_statements_total"] - statementsBefore[i]
 			addAttempts(rep.Attempts, m)
 		} else {
@@ -785,6 +785,31 @@ func (b *benchRun) profile(ctx context.Context, delay time.Duration) chan error 
 		done <- errors.Join(err, f.Close())
 	}()
 	return done
+}
+
+// settledScrape scrapes url until the delivery attempts it counts stop moving, for at most
+// two seconds: a receiver has an event before the server has read its answer and counted
+// the attempt, so the last attempts of a run may still be on their way.
+func settledScrape(ctx context.Context, url string) (map[string]float64, error) {
+	total := func(m map[string]float64) float64 {
+		attempts := map[string]float64{}
+		addAttempts(attempts, m)
+		sum := 0.0
+		for _, v := range attempts {
+			sum += v
+		}
+		return sum
+	}
+	m, err := bench.Scrape(ctx, http.DefaultClient, url)
+	for deadline := time.Now().Add(2 * time.Second); err == nil && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		next, nextErr := bench.Scrape(ctx, http.DefaultClient, url)
+		if nextErr != nil || total(next) == total(m) {
+			return m, nil
+		}
+		m = next
+	}
+	return m, err
 }
 
 // addAttempts adds the delivery attempts by outcome from a scrape to into.

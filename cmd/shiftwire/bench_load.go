@@ -114,7 +114,7 @@ func (a *benchAPI) createWebhook(ctx context.Context, dest string, batchSize int
 func benchBreakDefinition(id int64) *shiftwire.BreakDefinition {
 	name := shiftwire.TranslatedText{Default: "Bench break " + strconv.FormatInt(id, 10), Translations: map[string]string{}}
 	return &shiftwire.BreakDefinition{
-		ID: id, Name: name, FriendlyName: name,
+		Base: shiftwire.Base{ID: id}, Name: name, FriendlyName: name,
 		PaidDurationInMinutes: 15, MinimumDurationInMinutes: 15, MaximumDurationInMinutes: 30, IfNotClockedDurationInMinutes: 15,
 	}
 }

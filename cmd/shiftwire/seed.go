@@ -29,7 +29,7 @@ func seedDevData(ctx context.Context, store shiftwire.Store, tenant *shiftwire.T
 		put := func(r shiftwire.Record) error {
 			valid, err := shiftwire.ValidateRecord(r)
 			if err != nil {
-				return fmt.Errorf("dev seed: %s %d: %w", r.Collection(), r.ObjectID(), err)
+				return fmt.Errorf("dev seed: %T %d: %w", r, r.ObjectID(), err)
 			}
 			_, _, err = w.Put(ctx, valid)
 			return err
@@ -82,7 +82,7 @@ func devSeed(now time.Time) []shiftwire.Record {
 	var out []shiftwire.Record
 	for i := range devFirstNames {
 		out = append(out, &shiftwire.Person{
-			ID:             int64(i + 1),
+			Base:           shiftwire.Base{ID: int64(i + 1)},
 			FirstName:      devFirstNames[i],
 			LastName:       devLastNames[i],
 			BadgeNumber:    fmt.Sprintf("%07d", 6767601+i),
@@ -91,31 +91,31 @@ func devSeed(now time.Time) []shiftwire.Record {
 		})
 	}
 	out = append(out,
-		&shiftwire.Terminal{ID: devTerminalMain, Name: "Main entrance", ExternalCode: "T-MAIN"},
-		&shiftwire.Terminal{ID: devTerminalWarehouse, Name: "Warehouse", ExternalCode: "T-WH"},
-		&shiftwire.Terminal{ID: devTerminalApp, Name: "myProtime app", ExternalCode: "T-APP"},
+		&shiftwire.Terminal{Base: shiftwire.Base{ID: devTerminalMain}, Name: "Main entrance", ExternalCode: "T-MAIN"},
+		&shiftwire.Terminal{Base: shiftwire.Base{ID: devTerminalWarehouse}, Name: "Warehouse", ExternalCode: "T-WH"},
+		&shiftwire.Terminal{Base: shiftwire.Base{ID: devTerminalApp}, Name: "myProtime app", ExternalCode: "T-APP"},
 
-		&shiftwire.ActivityDefinition{ID: devActivityAssembly, Name: names("Assembly", "Assemblage", "Assemblage", "Assembly"), DataEntryCode: "ASM", ExternalReference: "PRJ-100"},
-		&shiftwire.ActivityDefinition{ID: devActivityPacking, Name: names("Packing", "Inpakken", "Emballage", "Packing"), DataEntryCode: "PCK", ExternalReference: "PRJ-200"},
-		&shiftwire.ActivityDefinition{ID: devActivityQuality, Name: names("Quality control", "Kwaliteitscontrole", "Contrôle qualité", "Quality control"), DataEntryCode: "QC"},
-		&shiftwire.ActivityDefinition{ID: devActivityMaintenance, Name: names("Maintenance", "Onderhoud", "Entretien", "Maintenance"), DataEntryCode: "MNT", ExternalReference: "PRJ-900"},
+		&shiftwire.ActivityDefinition{Base: shiftwire.Base{ID: devActivityAssembly}, Name: names("Assembly", "Assemblage", "Assemblage", "Assembly"), DataEntryCode: "ASM", ExternalReference: "PRJ-100"},
+		&shiftwire.ActivityDefinition{Base: shiftwire.Base{ID: devActivityPacking}, Name: names("Packing", "Inpakken", "Emballage", "Packing"), DataEntryCode: "PCK", ExternalReference: "PRJ-200"},
+		&shiftwire.ActivityDefinition{Base: shiftwire.Base{ID: devActivityQuality}, Name: names("Quality control", "Kwaliteitscontrole", "Contrôle qualité", "Quality control"), DataEntryCode: "QC"},
+		&shiftwire.ActivityDefinition{Base: shiftwire.Base{ID: devActivityMaintenance}, Name: names("Maintenance", "Onderhoud", "Entretien", "Maintenance"), DataEntryCode: "MNT", ExternalReference: "PRJ-900"},
 
-		&shiftwire.AbsenceDefinition{ID: devAbsenceDoctor, Name: names("Doctor's visit", "Doktersbezoek", "Visite médicale", "Doctor's visit"), AbsenceCode: "DOC", IsReasonForClocking: true},
-		&shiftwire.AbsenceDefinition{ID: devAbsenceErrand, Name: names("Business errand", "Dienstverplaatsing", "Déplacement de service", "Business errand"), AbsenceCode: "DVP", IsReasonForClocking: true},
-		&shiftwire.AbsenceDefinition{ID: 3, Name: names("Annual leave", "Jaarlijkse vakantie", "Vacances annuelles", "Annual leave"), AbsenceCode: "VAK"},
-		&shiftwire.AbsenceDefinition{ID: 4, Name: names("Sickness", "Ziekte", "Maladie", "Sickness"), AbsenceCode: "ZK"},
-		&shiftwire.AbsenceDefinition{ID: 5, Name: names("Training", "Opleiding", "Formation", "Training"), AbsenceCode: "OPL"},
+		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: devAbsenceDoctor}, Name: names("Doctor's visit", "Doktersbezoek", "Visite médicale", "Doctor's visit"), Code: "DOC", IsReasonForClocking: true},
+		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: devAbsenceErrand}, Name: names("Business errand", "Dienstverplaatsing", "Déplacement de service", "Business errand"), Code: "DVP", IsReasonForClocking: true},
+		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: 3}, Name: names("Annual leave", "Jaarlijkse vakantie", "Vacances annuelles", "Annual leave"), Code: "VAK"},
+		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: 4}, Name: names("Sickness", "Ziekte", "Maladie", "Sickness"), Code: "ZK"},
+		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: 5}, Name: names("Training", "Opleiding", "Formation", "Training"), Code: "OPL"},
 
-		&shiftwire.BreakDefinition{ID: 1, Name: names("Lunch", "Middagpauze", "Pause de midi", "Lunch break"), FriendlyName: names("Lunch", "Middag", "Midi", "Lunch"),
+		&shiftwire.BreakDefinition{Base: shiftwire.Base{ID: 1}, Name: names("Lunch", "Middagpauze", "Pause de midi", "Lunch break"), FriendlyName: names("Lunch", "Middag", "Midi", "Lunch"),
 			MinimumDurationInMinutes: 30, MaximumDurationInMinutes: 60, IfNotClockedDurationInMinutes: 30, HasToBeTakenUninterrupted: true},
-		&shiftwire.BreakDefinition{ID: 2, Name: names("Coffee break", "Koffiepauze", "Pause café", "Coffee break"), FriendlyName: names("Coffee", "Koffie", "Café", "Coffee"),
+		&shiftwire.BreakDefinition{Base: shiftwire.Base{ID: 2}, Name: names("Coffee break", "Koffiepauze", "Pause café", "Coffee break"), FriendlyName: names("Coffee", "Koffie", "Café", "Coffee"),
 			PaidDurationInMinutes: 15, MinimumDurationInMinutes: 15, MaximumDurationInMinutes: 15, IfNotClockedDurationInMinutes: 15},
-		&shiftwire.BreakDefinition{ID: 3, Name: names("Night shift break", "Nachtpauze", "Pause de nuit", "Night shift break"), FriendlyName: names("Night break", "Nachtpauze", "Pause de nuit", "Night break"),
+		&shiftwire.BreakDefinition{Base: shiftwire.Base{ID: 3}, Name: names("Night shift break", "Nachtpauze", "Pause de nuit", "Night shift break"), FriendlyName: names("Night break", "Nachtpauze", "Pause de nuit", "Night break"),
 			PaidDurationInMinutes: 20, MinimumDurationInMinutes: 20, MaximumDurationInMinutes: 45, IfNotClockedDurationInMinutes: 20},
 
-		&shiftwire.AbsenceGroup{ID: 1, Name: names("Sickness", "Ziekte", "Maladie", "Sickness"), Type: shiftwire.AbsenceGroupAbsence},
-		&shiftwire.AbsenceGroup{ID: 2, Name: names("Leave", "Verlof", "Congé", "Leave"), Type: shiftwire.AbsenceGroupAbsence},
-		&shiftwire.AbsenceGroup{ID: 3, Name: names("Working elsewhere", "Elders aan het werk", "Travail ailleurs", "Working elsewhere"), Type: shiftwire.AbsenceGroupWorkingElsewhere},
+		&shiftwire.AbsenceGroup{Base: shiftwire.Base{ID: 1}, Name: names("Sickness", "Ziekte", "Maladie", "Sickness"), Type: shiftwire.AbsenceGroupAbsence},
+		&shiftwire.AbsenceGroup{Base: shiftwire.Base{ID: 2}, Name: names("Leave", "Verlof", "Congé", "Leave"), Type: shiftwire.AbsenceGroupAbsence},
+		&shiftwire.AbsenceGroup{Base: shiftwire.Base{ID: 3}, Name: names("Working elsewhere", "Elders aan het werk", "Travail ailleurs", "Working elsewhere"), Type: shiftwire.AbsenceGroupWorkingElsewhere},
 	)
 
 	// One contract per person since the start of last year; every fourth works 80 %, and
@@ -123,7 +123,7 @@ func devSeed(now time.Time) []shiftwire.Record {
 	start := fmt.Sprintf("%d-01-01", now.Year()-1)
 	for i := range devFirstNames {
 		c := &shiftwire.Contract{
-			ID: int64(i + 1), Person: shiftwire.IDRef{ID: int64(i + 1)}, Code: "FT-38", From: start,
+			Base: shiftwire.Base{ID: int64(i + 1)}, Person: shiftwire.IDRef{ID: int64(i + 1)}, Code: "FT-38", From: start,
 			ContractHoursInMinutes: 2280, FullTimeEquivalentInMinutes: 2280, ContractPercentage: 100,
 			NumberOfWorkingDaysPerWeek: 5, NumberOfDaysInContractPeriod: 7, Kind: shiftwire.ContractKindContract,
 		}
@@ -136,7 +136,7 @@ func devSeed(now time.Time) []shiftwire.Record {
 		out = append(out, c)
 	}
 	out = append(out, &shiftwire.Contract{
-		ID: int64(len(devFirstNames) + 1), Person: shiftwire.IDRef{ID: 1}, Code: "PT-80", From: fmt.Sprintf("%d-01-01", now.Year()),
+		Base: shiftwire.Base{ID: int64(len(devFirstNames) + 1)}, Person: shiftwire.IDRef{ID: 1}, Code: "PT-80", From: fmt.Sprintf("%d-01-01", now.Year()),
 		ContractHoursInMinutes: 1824, FullTimeEquivalentInMinutes: 2280, ContractPercentage: 80,
 		NumberOfWorkingDaysPerWeek: 4, NumberOfDaysInContractPeriod: 7,
 		Kind: shiftwire.ContractKindAddendum, ParentContract: &shiftwire.IDRef{ID: 1},
@@ -157,7 +157,7 @@ func devClockings(now time.Time) []shiftwire.Record {
 	clock := func(person int, date string, minutes int, kind shiftwire.ClockingKind, terminal int64) *shiftwire.Clocking {
 		id++
 		c := &shiftwire.Clocking{
-			ID: id, Person: shiftwire.IDRef{ID: int64(person)}, Date: date, TimeOfDayInMinutes: minutes,
+			Base: shiftwire.Base{ID: id}, Person: shiftwire.IDRef{ID: int64(person)}, Date: date, TimeOfDayInMinutes: minutes,
 			Kind: kind, Terminal: &shiftwire.IDRef{ID: terminal},
 		}
 		if terminal == devTerminalApp {

@@ -46,7 +46,7 @@ func TestSeedDevData(t *testing.T) {
 		}
 		return objs
 	}
-	for _, ct := range shiftwire.CollectionTypes() {
+	for _, ct := range shiftwire.Collections() {
 		if n := len(all(ct.Name)); n == 0 {
 			t.Errorf("no %s", ct.Name)
 		}

@@ -39,7 +39,7 @@ func newBenchEngine(b *testing.B, refs string, dest string) *benchEngine {
 	}
 	_, err := shiftwire.WriteObjects(ctx, db, tn.ID, func(w *shiftwire.ObjectWriter) error {
 		for id := int64(1); id <= 100; id++ {
-			if _, _, err := w.Put(ctx, &shiftwire.Person{ID: id, LastName: fmt.Sprint("Person ", id), BadgeNumber: fmt.Sprint(6767600 + id)}); err != nil {
+			if _, _, err := w.Put(ctx, &shiftwire.Person{Base: shiftwire.Base{ID: id}, LastName: fmt.Sprint("Person ", id), BadgeNumber: fmt.Sprint(6767600 + id)}); err != nil {
 				return err
 			}
 		}

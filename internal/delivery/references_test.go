@@ -24,14 +24,20 @@ func TestEventsCarryExternalReferences(t *testing.T) {
 		}
 	})
 	f.webhook(f.tenant, shiftwire.Clockings, plain.URL)
-	err := f.db.Write(ctx, f.tenant.ID, func(tx shiftwire.WriteTx) error {
-		for _, o := range []*shiftwire.Object{
-			{Collection: shiftwire.People, ID: 12, Data: json.RawMessage(`{"id":12,"firstName":"An","lastName":"Peeters","badgeNumber":"6767676","employeeNumber":"E-12"}`)},
-			{Collection: shiftwire.Terminals, ID: 3, Data: json.RawMessage(`{"id":3,"name":"Main entrance","externalCode":"T-MAIN"}`)},
-			{Collection: shiftwire.Clockings, ID: 1, PersonID: 12, Date: "2024-01-02", Kind: "InOut",
-				Data: json.RawMessage(`{"id":1,"person":{"id":12},"date":"2024-01-02","timeOfDayInMinutes":480,"calculatedTimeOfDayInMinutes":480,"isGenerated":false,"terminal":{"id":3},"kind":"InOut","status":"Active"}`)},
+	_, err := shiftwire.WriteObjects(ctx, f.db, f.tenant.ID, func(w *shiftwire.ObjectWriter) error {
+		for _, body := range []struct {
+			collection, json string
+		}{
+			{shiftwire.People, `{"id":12,"firstName":"An","lastName":"Peeters","badgeNumber":"6767676","employeeNumber":"E-12"}`},
+			{shiftwire.Terminals, `{"id":3,"name":"Main entrance","externalCode":"T-MAIN"}`},
+			{shiftwire.Clockings, `{"id":1,"person":{"id":12},"date":"2024-01-02","timeOfDayInMinutes":480,"terminal":{"id":3},"kind":"InOut"}`},
 		} {
-			if err := tx.Put(ctx, o); err != nil {
+			ct, _ := shiftwire.CollectionByName(body.collection)
+			r, err := ct.Decode([]byte(body.json), 0)
+			if err != nil {
+				return err
+			}
+			if _, _, err := w.Put(ctx, r); err != nil {
 				return err
 			}
 		}

@@ -13,7 +13,7 @@ import (
 // collectionRoutes registers the reads and writes of every collection, POST /changes and
 // the custom external references.
 func (s *Server) collectionRoutes(mux *http.ServeMux) {
-	for _, t := range shiftwire.CollectionTypes() {
+	for _, t := range shiftwire.Collections() {
 		base := apiBase + t.Name
 		read, write := shiftwire.ReadScope(t.Name), shiftwire.WriteScope(t.Name)
 		mux.Handle("GET "+base, s.connector(read, s.listObjects(t)))

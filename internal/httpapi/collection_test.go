@@ -158,7 +158,7 @@ func (a *collectionAPI) seedReferences() {
 	a.must(201, "POST", apiBase+"people", `{"id":2,"firstName":"Bart","lastName":"Claes","badgeNumber":"1002"}`)
 	a.must(201, "POST", apiBase+"terminals", `{"id":1,"name":"Front door","externalCode":"T-FRONT"}`)
 	a.must(201, "POST", apiBase+"activity-definitions", `{"id":1,"name":{"default":"Assembly","translations":{"nl":"Assemblage"}},"dataEntryCode":"ASM","externalReference":"X-ASM"}`)
-	a.must(201, "POST", apiBase+"absence-definitions", `{"id":1,"name":{"default":"Doctor","translations":{"nl":"Dokter"}},"absenceCode":"DOC","isReasonForClocking":true}`)
+	a.must(201, "POST", apiBase+"absence-definitions", `{"id":1,"name":{"default":"Doctor","translations":{"nl":"Dokter"}},"code":"DOC","isReasonForClocking":true}`)
 }
 
 // jsonPaths returns the dotted paths of the members of a JSON object, in document order:
@@ -234,7 +234,7 @@ var seedFields = map[string][]string{
 	shiftwire.People:              {"changeVersion", "id", "firstName", "lastName", "badgeNumber", "employeeNumber", "email"},
 	shiftwire.Terminals:           {"changeVersion", "id", "name", "externalCode"},
 	shiftwire.ActivityDefinitions: {"changeVersion", "id", "name.default", "name.translations", "dataEntryCode", "externalReference"},
-	shiftwire.AbsenceDefinitions:  {"changeVersion", "id", "name.default", "name.translations", "absenceCode", "isReasonForClocking"},
+	shiftwire.AbsenceDefinitions:  {"changeVersion", "id", "name.default", "name.translations", "code", "isReasonForClocking"},
 }
 
 // TestCollectionsWriteThenRead writes objects of every collection through the API and reads
@@ -257,7 +257,7 @@ func TestCollectionsWriteThenRead(t *testing.T) {
 		{"PUT", shiftwire.People, "/3", `{"firstName":"Cis","lastName":"Janssens","badgeNumber":"1003","employeeNumber":"E-3","email":"cis@example.com"}`, ""},
 		{"POST", shiftwire.Terminals, "", `{"name":"Warehouse","externalCode":"T-WH"}`, ""},
 		{"POST", shiftwire.ActivityDefinitions, "", `{"name":{"default":"Packing"},"dataEntryCode":"PCK","externalReference":"X-PCK"}`, ""},
-		{"POST", shiftwire.AbsenceDefinitions, "", `{"name":{"default":"Holiday","translations":{"fr":"Congé"}},"absenceCode":"HOL","isReasonForClocking":false}`, ""},
+		{"POST", shiftwire.AbsenceDefinitions, "", `{"name":{"default":"Holiday","translations":{"fr":"Congé"}},"code":"HOL","isReasonForClocking":false}`, ""},
 	}
 	seen := map[string]map[string]bool{}
 	lastVersion := ""

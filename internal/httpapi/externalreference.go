@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"io"
+	"maps"
 	"net/http"
-	"slices"
 
 	"github.com/shiftwire/shiftwire"
 )
@@ -54,22 +54,18 @@ func (s *Server) getExternalReferences(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	out := map[string]string{}
-	for name, v := range custom[id] {
-		out[name] = v
+	maps.Copy(out, custom[id])
+	// The predefined references are the object's own keys.
+	var names []string
+	for _, p := range t.Predefined {
+		names = append(names, p.Name)
 	}
-	rec, err := t.Unmarshal(o.Data)
-	if err != nil {
-		return err
-	}
-	for _, rule := range t.ReadReferences().References {
-		if rule.Collection != t.Name {
-			continue
+	if len(names) > 0 {
+		keys, err := s.store.ObjectKeys(r.Context(), c.tenant.ID, t.Name, []int64{o.ID}, names)
+		if err != nil {
+			return err
 		}
-		for _, name := range slices.Sorted(slices.Values(rule.Predefined)) {
-			if v, _ := t.Predefined(rec, name); v != "" {
-				out[name] = v
-			}
-		}
+		maps.Copy(out, keys[o.ID])
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -78,7 +74,7 @@ func (s *Server) getExternalReferences(w http.ResponseWriter, r *http.Request) e
 // referencedObject reads the collection and id of an external-references path; an unknown
 // collection or an id that cannot exist is 404.
 func referencedObject(r *http.Request) (*shiftwire.CollectionType, int64, error) {
-	t, ok := shiftwire.CollectionTypeByName(r.PathValue("collection"))
+	t, ok := shiftwire.CollectionByName(r.PathValue("collection"))
 	if !ok {
 		return nil, 0, shiftwire.NotFound("unknown collection %q", r.PathValue("collection"))
 	}

@@ -68,7 +68,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := collection.CheckReferences(refs); err != nil {
+	if err := collection.EventReferences().CheckReferences(refs); err != nil {
 		return err
 	}
 	batchSize := 0
