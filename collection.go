@@ -84,6 +84,29 @@ func SubscribableCollection(name string) (*CollectionType, error) {
 	return t, nil
 }
 
+// CollectionsByDependency returns every collection, each after the collections it refers
+// to (a reference to its own collection does not count), so that writing one object of each
+// in this order finds what it refers to.
+func CollectionsByDependency() []*CollectionType {
+	var out []*CollectionType
+	placed := map[string]bool{}
+	for len(out) < len(collectionTypes) {
+		progress := false
+		for _, t := range collectionTypes {
+			waiting := slices.ContainsFunc(t.Refs, func(r Ref) bool { return r.Collection != t.Name && !placed[r.Collection] })
+			if placed[t.Name] || waiting {
+				continue
+			}
+			placed[t.Name], progress = true, true
+			out = append(out, t)
+		}
+		if !progress {
+			panic("shiftwire: the collections' references form a cycle")
+		}
+	}
+	return out
+}
+
 func mustCollectionType(name string) *CollectionType {
 	t, ok := CollectionByName(name)
 	if !ok {

@@ -34,7 +34,25 @@ func seedDevData(ctx context.Context, store shiftwire.Store, tenant *shiftwire.T
 			_, _, err = w.Put(ctx, valid)
 			return err
 		}
+		seeded := map[string]bool{}
 		for _, r := range devSeed(now.In(tenant.Location())) {
+			if err := put(r); err != nil {
+				return err
+			}
+			if t, ok := shiftwire.CollectionOf(r); ok {
+				seeded[t.Name] = true
+			}
+		}
+		// A collection the data set above does not cover yet gets its declared example, so
+		// that every collection has something to read and subscribe to.
+		for _, t := range shiftwire.CollectionsByDependency() {
+			if seeded[t.Name] {
+				continue
+			}
+			r, err := t.Decode([]byte(t.Example), 0)
+			if err != nil {
+				return fmt.Errorf("dev seed: %s example: %w", t.Name, err)
+			}
 			if err := put(r); err != nil {
 				return err
 			}
