@@ -167,6 +167,11 @@ func checkRegistry(types []*CollectionType) error {
 				fail(t, "filter %s: a name starting with @ is a predefined reference's", f.Name)
 			}
 		}
+		for _, r := range t.EventRefs {
+			if !names[r.Collection] {
+				fail(t, "event references name the unknown collection %q", r.Collection)
+			}
+		}
 		for _, p := range t.Predefined {
 			if !strings.HasPrefix(p.Name, "@") || p.Field == "" {
 				fail(t, "predefined reference %q needs a name starting with @ and the field it is read from", p.Name)

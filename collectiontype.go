@@ -38,6 +38,10 @@ type CollectionType struct {
 	Predefined []PredefinedRef
 	// Filters are the list filters the collection accepts in ?filter=.
 	Filters []ListFilter
+	// EventRefs, when not nil, are the external references webhooks of the collection may
+	// select, as the reference documents list them, instead of those derived from Refs (an
+	// empty, non-nil list allows none).
+	EventRefs []ReferenceRule
 
 	// SoftDelete, when set, makes a delete keep the object and mark it deleted; it reports
 	// false when the object already was.
@@ -91,11 +95,15 @@ func (t *CollectionType) predefined(name string) (PredefinedRef, bool) {
 }
 
 // EventReferences returns the external references webhooks of the collection may select:
-// on every collection it refers to, that collection's predefined references and custom
-// ones, as the seed documents list them, the collection itself first. A collection that
-// refers to none supports none.
+// EventRefs when declared, else, on every collection it refers to, that collection's
+// predefined references and custom ones, as the seed documents list them, the collection
+// itself first. A collection that refers to none supports none.
 func (t *CollectionType) EventReferences() ReferenceRules {
 	rules := ReferenceRules{Collection: t.Name}
+	if t.EventRefs != nil {
+		rules.Rules = slices.Clone(t.EventRefs)
+		return rules
+	}
 	refs := slices.Clone(t.Refs)
 	slices.SortStableFunc(refs, func(a, b Ref) int {
 		return cmp.Compare(boolInt(b.Collection == t.Name), boolInt(a.Collection == t.Name))

@@ -40,6 +40,7 @@ func TestRegistryFindsIncompleteDeclarations(t *testing.T) {
 		{"a value filter without values", func(c *CollectionType) { c.Filters = []ListFilter{ValueFilter("kind", "kind")} }, "lists no values"},
 		{"a predefined reference without a field", func(c *CollectionType) { c.Predefined[0].Field = "" }, "predefined reference"},
 		{"a predefined reference without @", func(c *CollectionType) { c.Predefined[0].Name = "code" }, "predefined reference"},
+		{"event references on an unknown collection", func(c *CollectionType) { c.EventRefs = []ReferenceRule{{Collection: "gadgets"}} }, `event references name the unknown collection "gadgets"`},
 		{"no example", func(c *CollectionType) { c.Example = "" }, "no Example"},
 		{"an example that does not decode", func(c *CollectionType) { c.Example = `{"size":1}` }, "does not decode"},
 		{"a shared Go type", func(c *CollectionType) { c.New = func() Record { return new(Person) } }, "the record of people too"},
