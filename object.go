@@ -54,6 +54,9 @@ type WriteTx interface {
 	Missing(ctx context.Context, collection string, ids []int64) ([]int64, error)
 	// All returns every object of collection, in id order.
 	All(ctx context.Context, collection string) ([]*Object, error)
+	// List returns the objects q selects, as Store.ListObjects does, seeing the writes of
+	// the transaction so far.
+	List(ctx context.Context, q ObjectQuery) ([]*Object, error)
 	// NextID returns an id no object of collection has, for an insert without one.
 	NextID(ctx context.Context, collection string) (int64, error)
 	// Put inserts or replaces o, logs an InsertOrUpdate change, and sets o.Version.

@@ -133,6 +133,13 @@ func (w *writeTx) All(ctx context.Context, collection string) ([]*shiftwire.Obje
 	return listObjects(ctx, w.tx, w.tenantID, shiftwire.ObjectQuery{Collection: collection})
 }
 
+func (w *writeTx) List(ctx context.Context, q shiftwire.ObjectQuery) ([]*shiftwire.Object, error) {
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	return listObjects(ctx, w.tx, w.tenantID, q)
+}
+
 func (w *writeTx) NextID(ctx context.Context, collection string) (int64, error) {
 	next, ok := w.nextIDs[collection]
 	if !ok {

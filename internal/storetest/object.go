@@ -294,3 +294,32 @@ func testCustomReferences(t *testing.T, s shiftwire.Store) {
 	wantCode(t, err, shiftwire.ENotFound)
 	wantCode(t, s.SetCustomReferences(ctx, tn.ID, shiftwire.People, 99, map[string]string{"X": "y"}), shiftwire.ENotFound)
 }
+
+// testWriteTxList checks that a transaction's List selects by keys like ListObjects and sees
+// the transaction's own writes.
+func testWriteTxList(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	put(t, s, tn.ID, clocking(1, 7, "2024-01-01"), clocking(2, 8, "2024-01-01"))
+	err := s.Write(ctx, tn.ID, func(tx shiftwire.WriteTx) error {
+		if err := tx.Put(ctx, clocking(3, 7, "2024-01-02")); err != nil {
+			return err
+		}
+		got, err := tx.List(ctx, shiftwire.ObjectQuery{Collection: shiftwire.Clockings,
+			Where: []shiftwire.KeyMatch{{Name: "person", In: []string{"7"}}}, Limit: 10})
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for _, o := range got {
+			ids = append(ids, o.ID)
+		}
+		if !slices.Equal(ids, []int64{1, 3}) {
+			t.Errorf("List in the transaction = %v, want [1 3]", ids)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

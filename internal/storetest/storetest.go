@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 		{"ObjectRoundTrip", testObjectRoundTrip},
 		{"ObjectDelete", testObjectDelete},
 		{"ObjectList", testObjectList},
+		{"WriteTxList", testWriteTxList},
 		{"ObjectKeys", testObjectKeys},
 		{"ObjectKeyMatches", testObjectKeyMatches},
 		{"ObjectByKey", testObjectByKey},
