@@ -49,6 +49,9 @@ type CollectionType struct {
 	// ResaveAll makes saving one object re-save every object of the collection, as Protime
 	// does for absence groups.
 	ResaveAll bool
+	// Recalc, when set, says which of a person's days an object bears on: writing it
+	// recalculates their calculated totals and paid presences (SPEC 6.1).
+	Recalc RecalcSpan
 
 	// Example is a valid write body of the collection, with every field, referring only to
 	// objects with id 1 of the collections it refers to. Tests write it and read it back,
