@@ -40,6 +40,7 @@ type Clocking struct {
 	Geolocation                  *Geolocation    `json:"geolocation,omitempty"`
 	Kind                         ClockingKind    `json:"kind"`
 	Reason                       *IDRef          `json:"reason,omitempty"`         // an absence definition; kind Reason only
+	IsOpen                       *bool           `json:"isOpen,omitempty"`         // kind Reason only
 	ActivityLevels               []ActivityLevel `json:"activityLevels,omitempty"` // kind Activity only
 	Status                       ClockingStatus  `json:"status"`
 }
@@ -96,8 +97,9 @@ var clockingType = &CollectionType{
 }
 
 // decodeClocking reads a clocking. person.id, date, timeOfDayInMinutes and kind are
-// required; reason.id is required on, and only allowed on, kind Reason; activityLevels the
-// same on kind Activity. The fields the server computes are ignored.
+// required; reason.id is required on, and only allowed on, kind Reason; isOpen is only
+// allowed on kind Reason, false when omitted; activityLevels is required on, and only
+// allowed on, kind Activity. The fields the server computes are ignored.
 func decodeClocking(f *Fields) Record {
 	f.Ignore("originalTimeOfDayInMinutes", "calculatedTimeOfDayInMinutes", "isGenerated", "status")
 	c := &Clocking{}
@@ -120,6 +122,8 @@ func decodeClocking(f *Fields) Record {
 
 	hasReason := f.Has("reason")
 	c.Reason = readRef(f, "reason", false)
+	hasOpen := f.Has("isOpen")
+	open, _ := f.Bool("isOpen", false)
 	hasLevels := f.Has("activityLevels")
 	var items int
 	c.ActivityLevels, items = readActivityLevels(f)
@@ -132,6 +136,12 @@ func decodeClocking(f *Fields) Record {
 	case c.Kind != ClockingReason && hasReason:
 		f.Fail("reason", "is only allowed on a clocking of kind Reason, not %s", c.Kind)
 		c.Reason = nil
+	}
+	switch {
+	case c.Kind == ClockingReason:
+		c.IsOpen = &open
+	case hasOpen:
+		f.Fail("isOpen", "is only allowed on a clocking of kind Reason, not %s", c.Kind)
 	}
 	switch {
 	case c.Kind == ClockingActivity && !hasLevels:

@@ -18,6 +18,18 @@ const (
 	Terminals           = "terminals"
 	ActivityDefinitions = "activity-definitions"
 	AbsenceDefinitions  = "absence-definitions"
+	Absences            = "absences"
+	AccessClockings     = "access-clockings"
+	ActivityDurations   = "activity-durations"
+	Assignments         = "assignments"
+	Breaks              = "breaks"
+	CalculatedTotals    = "calculated-totals"
+	Counters            = "counters"
+	CounterDefinitions  = "counter-definitions"
+	CounterGroups       = "counter-groups"
+	PaidPresences       = "paid-presences"
+	ShiftDefinitions    = "shift-definitions"
+	WorkInterruptions   = "work-interruptions"
 )
 
 // The predefined external references, read from an object's own fields.
@@ -28,6 +40,8 @@ const (
 	RefDataEntryCode     = "@data-entry-code"
 	RefExternalReference = "@external-reference"
 	RefAbsenceCode       = "@absence-code"
+	RefCounterCode       = "@counter-code"
+	RefShiftCode         = "@shift-code"
 )
 
 // collectionTypes is the registry: every collection Shiftwire holds, one declaration each.
@@ -42,6 +56,18 @@ var collectionTypes = []*CollectionType{
 	activityDefinitionType,
 	personType,
 	terminalType,
+	absenceType,
+	accessClockingType,
+	activityDurationType,
+	assignmentType,
+	breakType,
+	calculatedTotalType,
+	counterType,
+	counterDefinitionType,
+	counterGroupType,
+	paidPresenceType,
+	shiftDefinitionType,
+	workInterruptionType,
 }
 
 // byGoType finds the collection of a Record from its Go type.
@@ -151,6 +177,8 @@ func checkRegistry(types []*CollectionType) error {
 			switch {
 			case r.Field == "":
 				fail(t, "a reference without a field")
+			case r.Each && r.Item != "":
+				fail(t, "reference %s: Each and Item exclude each other", r.Field)
 			case !names[r.Collection]:
 				fail(t, "reference %s names the unknown collection %q", r.Field, r.Collection)
 			}

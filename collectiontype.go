@@ -60,11 +60,13 @@ type CollectionType struct {
 }
 
 // Ref is a member holding a reference to an object of another collection, {"id":N}: a
-// top-level member such as person, or, with Item, the member Item of each element of the
-// array member Field, such as activityLevels[].activityDefinition.
+// top-level member such as person; with Item, the member Item of each element of the array
+// member Field, such as activityLevels[].activityDefinition; with Each, every element of
+// the array member Field, such as counterDefinitions[].
 type Ref struct {
 	Field      string
 	Item       string
+	Each       bool
 	Collection string
 	// Check, when set, judges a reference to an existing object beyond its existence, such
 	// as an addendum's parent contract; it returns the problem, or "".
@@ -72,9 +74,12 @@ type Ref struct {
 }
 
 // path names the reference as a write problem names it: "person.id",
-// "activityLevels[2].activityDefinition.id".
+// "activityLevels[2].activityDefinition.id", "counterDefinitions[0].id".
 func (r Ref) path(index int) string {
-	if r.Item == "" {
+	switch {
+	case r.Each:
+		return r.Field + "[" + itoa(index) + "].id"
+	case r.Item == "":
 		return r.Field + ".id"
 	}
 	return r.Field + "[" + itoa(index) + "]." + r.Item + ".id"

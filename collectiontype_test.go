@@ -131,13 +131,13 @@ func TestDecodeRendersSeedFields(t *testing.T) {
 			`{"id":1,"name":{"default":"Sickness","translations":{"nl":"Ziekte"}},"type":"Absence"}`},
 		{shiftwire.Clockings,
 			`{"person":{"id":1},"date":"2024-01-02","timeOfDayInMinutes":480,"terminal":{"id":1},"geolocation":{"longitude":4.3517,"latitude":50.8503},"kind":"Reason","reason":{"id":1}}`,
-			`{"id":1,"person":{"id":1},"date":"2024-01-02","timeOfDayInMinutes":480,"calculatedTimeOfDayInMinutes":480,"isGenerated":false,"terminal":{"id":1},"geolocation":{"longitude":4.3517,"latitude":50.8503},"kind":"Reason","reason":{"id":1},"status":"Active"}`},
+			`{"id":1,"person":{"id":1},"date":"2024-01-02","timeOfDayInMinutes":480,"calculatedTimeOfDayInMinutes":480,"isGenerated":false,"terminal":{"id":1},"geolocation":{"longitude":4.3517,"latitude":50.8503},"kind":"Reason","reason":{"id":1},"isOpen":false,"status":"Active"}`},
 		{shiftwire.Clockings,
 			`{"person":{"id":1},"date":"2024-01-02","timeOfDayInMinutes":540,"kind":"Activity","activityLevels":[{"level":1,"activityDefinition":{"id":1}}]}`,
 			`{"id":2,"person":{"id":1},"date":"2024-01-02","timeOfDayInMinutes":540,"calculatedTimeOfDayInMinutes":540,"isGenerated":false,"kind":"Activity","activityLevels":[{"level":1,"activityDefinition":{"id":1}}],"status":"Active"}`},
 		{shiftwire.People,
 			`{"firstName":"Cis","lastName":"Janssens","badgeNumber":"100","employeeNumber":"E-100","email":"cis@example.com"}`,
-			`{"id":3,"firstName":"Cis","lastName":"Janssens","badgeNumber":"100","employeeNumber":"E-100","email":"cis@example.com"}`},
+			`{"id":3,"lastName":"Janssens","firstName":"Cis","email":"cis@example.com","employeeNumber":"E-100","badgeNumber":"100"}`},
 		{shiftwire.Terminals,
 			`{"name":"Warehouse","externalCode":"T-WH"}`,
 			`{"id":2,"name":"Warehouse","externalCode":"T-WH"}`},
@@ -146,7 +146,7 @@ func TestDecodeRendersSeedFields(t *testing.T) {
 			`{"id":2,"name":{"default":"Packing","translations":{"nl":"Inpakken"}},"dataEntryCode":"PCK","externalReference":"X-PCK"}`},
 		{shiftwire.AbsenceDefinitions,
 			`{"name":{"default":"Holiday"},"code":"HOL","isReasonForClocking":false}`,
-			`{"id":2,"name":{"default":"Holiday","translations":{}},"code":"HOL","isReasonForClocking":false}`},
+			`{"id":2,"name":{"default":"Holiday","translations":{}},"code":"HOL","friendlyName":{"default":"Holiday","translations":{}},"friendlyCode":{"default":"HOL","translations":{}},"isEnabled":true,"isReasonForClocking":false}`},
 	}
 	s, tn := openStore(t)
 	seedReferences(t, s, tn)
@@ -197,7 +197,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"trailing data", shiftwire.People, `{"lastName":"a"} {}`, []string{""}},
 		{"unknown field", shiftwire.People, `{"lastName":"a","nickname":"b"}`, []string{"nickname"}},
 		{"a NUL character", shiftwire.People, `{"lastName":"a","badgeNumber":"12\u00003"}`, []string{"badgeNumber"}},
-		{"wrong types", shiftwire.People, `{"lastName":1,"firstName":true}`, []string{"firstName", "lastName"}},
+		{"wrong types", shiftwire.People, `{"lastName":1,"firstName":true}`, []string{"lastName", "firstName"}},
 		{"missing required", shiftwire.Terminals, `{}`, []string{"name"}},
 		{"empty required", shiftwire.Terminals, `{"name":""}`, []string{"name"}},
 		{"too long", shiftwire.Terminals, `{"name":"` + strings.Repeat("é", 201) + `"}`, []string{"name"}},

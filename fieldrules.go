@@ -1,6 +1,7 @@
 package shiftwire
 
 import (
+	"encoding/json"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -12,6 +13,11 @@ import (
 // readText reads a string of at most MaxTextLength characters; "" when it is missing or
 // empty, which is an error when it is required.
 func readText(f *Fields, name string, required bool) string {
+	return readTextUpTo(f, name, required, MaxTextLength)
+}
+
+// readTextUpTo is readText for a string of at most max characters.
+func readTextUpTo(f *Fields, name string, required bool, max int) string {
 	s, ok := f.String(name, required)
 	if !ok {
 		return ""
@@ -24,8 +30,8 @@ func readText(f *Fields, name string, required bool) string {
 		f.Fail(name, "must not contain the NUL character (\u0000)")
 		return ""
 	}
-	if n := utf8.RuneCountInString(s); n > MaxTextLength {
-		f.Fail(name, "is %d characters long; at most %d are allowed", n, MaxTextLength)
+	if n := utf8.RuneCountInString(s); n > max {
+		f.Fail(name, "is %d characters long; at most %d are allowed", n, max)
 		return ""
 	}
 	return s
@@ -147,6 +153,110 @@ func readEnum(f *Fields, name string, required bool, values ...string) (string, 
 		return "", false
 	}
 	return s, true
+}
+
+// readEnumOr reads an optional string that must be one of values; def when it is missing
+// (Protime's enums start with Unknown, the value of a field nobody set).
+func readEnumOr(f *Fields, name, def string, values ...string) string {
+	if s, ok := readEnum(f, name, false, values...); ok {
+		return s
+	}
+	return def
+}
+
+// readEnumList reads an optional array of distinct strings, each one of values, such as
+// an absence definition's allowedDurations.
+func readEnumList(f *Fields, name string, values ...string) []string {
+	items, ok := f.Array(name, false)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for i, item := range items {
+		field := name + "[" + itoa(i) + "]"
+		var s string
+		if len(item) == 0 || item[0] != '"' || json.Unmarshal(item, &s) != nil {
+			f.Fail(field, "must be a string")
+			continue
+		}
+		switch {
+		case !slices.Contains(values, s):
+			f.Fail(field, "must be %s; got %s", joinOr(values), quote(s))
+		case slices.Contains(out, s):
+			f.Fail(field, "%s appears twice; each value may appear once", quote(s))
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// readRefList reads an optional array of at most max references {"id":N}, such as an
+// activity duration's counterDefinitions.
+func readRefList(f *Fields, name string, max int) []IDRef {
+	items, ok := f.Array(name, false)
+	if !ok {
+		return nil
+	}
+	if len(items) > max {
+		f.Fail(name, "has %d elements; at most %d are allowed", len(items), max)
+		return nil
+	}
+	var out []IDRef
+	for i, item := range items {
+		el, ok := f.Element(name, i, item)
+		if !ok {
+			continue
+		}
+		el.Ignore("externalReferences")
+		id, ok := el.Int("id", true)
+		if ok && (id < 1 || id > MaxObjectID) {
+			el.Fail("id", "must be an integer from 1 to %d", MaxObjectID)
+			ok = false
+		}
+		el.Done()
+		if ok {
+			out = append(out, IDRef{ID: id})
+		}
+	}
+	return out
+}
+
+// readStringRef reads a reference by a string id, {"id":"..."}, which Shiftwire keeps as
+// given, such as request.id.
+func readStringRef(f *Fields, name string, required bool) *StringRef {
+	sub, ok := f.Object(name, required)
+	if !ok {
+		return nil
+	}
+	sub.Ignore("externalReferences")
+	id := readText(sub, "id", true)
+	sub.Done()
+	if id == "" {
+		return nil
+	}
+	return &StringRef{ID: id}
+}
+
+// readBoolOr reads an optional boolean; def when it is missing.
+func readBoolOr(f *Fields, name string, def bool) bool {
+	if b, ok := f.Bool(name, false); ok {
+		return b
+	}
+	return def
+}
+
+// readTimeInMinutes reads an optional start or end time: minutes from midnight of the
+// object's date, from 0 to MaxTimeInMinutes.
+func readTimeInMinutes(f *Fields, name string) int {
+	n, _ := readInt(f, name, false, 0, MaxTimeInMinutes)
+	return n
+}
+
+// readDurationInMinutes reads an optional duration from 0 to MaxDurationInMinutes.
+func readDurationInMinutes(f *Fields, name string) int {
+	n, _ := readInt(f, name, false, 0, MaxDurationInMinutes)
+	return n
 }
 
 // readEmail reads an optional e-mail address: a bare address, no display name.

@@ -27,6 +27,12 @@ type IDRef struct {
 	ID int64 `json:"id"`
 }
 
+// StringRef is a reference by a string id that Shiftwire keeps as given and does not
+// resolve: {"id":"1-12-345"}, as in an absence's request.id.
+type StringRef struct {
+	ID string `json:"id"`
+}
+
 // TranslatedText is a name with translations: {"default":"Lunch","translations":{"nl":"Middagpauze"}}.
 // Translations are keyed by language code and always rendered, as {} when there are none,
 // so consumers can read them without checking for null.
@@ -45,4 +51,11 @@ const (
 	// counts are 32-bit integers, and integrations that store them as such must not
 	// receive larger ones from this stand-in.
 	MaxObjectID = 1<<31 - 1
+	// MaxTimeInMinutes is the latest start or end time of an instance such as a break or an
+	// absence, in minutes from midnight of its date: two days, so the end of a night shift
+	// that started on the date counts on it, as a clocking's time does.
+	MaxTimeInMinutes = 2880
+	// MaxDurationInMinutes is the longest duration of an instance such as a break, an
+	// absence or a counter: 31 days, the longest period Protime counts in (a pay period).
+	MaxDurationInMinutes = 31 * 1440
 )

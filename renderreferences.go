@@ -177,12 +177,15 @@ func findRefSites(obj []byte, fields []Ref, own bool, collection string) ([]refS
 			if string(key) != f.Field {
 				continue
 			}
-			if f.Item == "" {
+			if f.Item == "" && !f.Each {
 				return s.refObject(f, 0, &sites)
 			}
 			index := -1
 			return s.array(func() error {
 				index++
+				if f.Each {
+					return s.refObject(f, index, &sites)
+				}
 				if !s.at('{') {
 					return s.skip()
 				}

@@ -62,6 +62,13 @@ func seedDevData(ctx context.Context, store shiftwire.Store, tenant *shiftwire.T
 	return err
 }
 
+// devAbsenceDefinition returns an enabled absence definition named and coded as a new one
+// is in Protime's screens: its friendly name is its name, its friendly code its code.
+func devAbsenceDefinition(id int64, name shiftwire.TranslatedText, code string, reasonForClocking bool) *shiftwire.AbsenceDefinition {
+	return &shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: id}, Name: name, Code: code, FriendlyName: name,
+		FriendlyCode: &shiftwire.TranslatedText{Default: code, Translations: map[string]string{}}, IsEnabled: true, IsReasonForClocking: reasonForClocking}
+}
+
 // names returns a name with its Dutch, French and English translations.
 func names(def, nl, fr, en string) shiftwire.TranslatedText {
 	return shiftwire.TranslatedText{Default: def, Translations: map[string]string{"nl": nl, "fr": fr, "en": en}}
@@ -118,11 +125,11 @@ func devSeed(now time.Time) []shiftwire.Record {
 		&shiftwire.ActivityDefinition{Base: shiftwire.Base{ID: devActivityQuality}, Name: names("Quality control", "Kwaliteitscontrole", "Contrôle qualité", "Quality control"), DataEntryCode: "QC"},
 		&shiftwire.ActivityDefinition{Base: shiftwire.Base{ID: devActivityMaintenance}, Name: names("Maintenance", "Onderhoud", "Entretien", "Maintenance"), DataEntryCode: "MNT", ExternalReference: "PRJ-900"},
 
-		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: devAbsenceDoctor}, Name: names("Doctor's visit", "Doktersbezoek", "Visite médicale", "Doctor's visit"), Code: "DOC", IsReasonForClocking: true},
-		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: devAbsenceErrand}, Name: names("Business errand", "Dienstverplaatsing", "Déplacement de service", "Business errand"), Code: "DVP", IsReasonForClocking: true},
-		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: 3}, Name: names("Annual leave", "Jaarlijkse vakantie", "Vacances annuelles", "Annual leave"), Code: "VAK"},
-		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: 4}, Name: names("Sickness", "Ziekte", "Maladie", "Sickness"), Code: "ZK"},
-		&shiftwire.AbsenceDefinition{Base: shiftwire.Base{ID: 5}, Name: names("Training", "Opleiding", "Formation", "Training"), Code: "OPL"},
+		devAbsenceDefinition(devAbsenceDoctor, names("Doctor's visit", "Doktersbezoek", "Visite médicale", "Doctor's visit"), "DOC", true),
+		devAbsenceDefinition(devAbsenceErrand, names("Business errand", "Dienstverplaatsing", "Déplacement de service", "Business errand"), "DVP", true),
+		devAbsenceDefinition(3, names("Annual leave", "Jaarlijkse vakantie", "Vacances annuelles", "Annual leave"), "VAK", false),
+		devAbsenceDefinition(4, names("Sickness", "Ziekte", "Maladie", "Sickness"), "ZK", false),
+		devAbsenceDefinition(5, names("Training", "Opleiding", "Formation", "Training"), "OPL", false),
 
 		&shiftwire.BreakDefinition{Base: shiftwire.Base{ID: 1}, Name: names("Lunch", "Middagpauze", "Pause de midi", "Lunch break"), FriendlyName: names("Lunch", "Middag", "Midi", "Lunch"),
 			MinimumDurationInMinutes: 30, MaximumDurationInMinutes: 60, IfNotClockedDurationInMinutes: 30, HasToBeTakenUninterrupted: true},

@@ -249,7 +249,7 @@ func TestCreateWebhookValidation(t *testing.T) {
 		{name: "unknown fields", body: `{"destinationUrl":"https://example.com/hook","collectionName":"clockings","status":"Enabled","key":"x"}`, fields: []string{"key", "status"}},
 		{name: "everything wrong", body: `{"destinationUrl":true,"extra":1}`, fields: []string{"destinationUrl", "collectionName", "extra"}},
 		{name: "unknown collection", body: hookBody("https://example.com/hook", "payslips"), reason: "unknown collection name"},
-		{name: "collection that cannot be subscribed to", body: hookBody("https://example.com/hook", "people"), reason: "unknown collection name"},
+		{name: "collection that cannot be subscribed to", body: hookBody("https://example.com/hook", "terminals"), reason: "unknown collection name"},
 		{name: "empty destination", body: hookBody("", "clockings"), reason: "invalid destination URL"},
 		{name: "destination too long", body: hookBody(long, "clockings"), reason: "longer than 2048"},
 		{name: "relative destination", body: hookBody("/hook", "clockings"), reason: "absolute"},

@@ -229,12 +229,18 @@ var seedFields = map[string][]string{
 		"contractPercentage", "numberOfWorkingDaysPerWeek", "numberOfDaysInContractPeriod", "kind", "parentContract.id"},
 	shiftwire.AbsenceGroups: {"changeVersion", "id", "name.default", "name.translations", "type"},
 	shiftwire.Clockings: {"changeVersion", "id", "person.id", "date", "timeOfDayInMinutes", "originalTimeOfDayInMinutes", "calculatedTimeOfDayInMinutes",
-		"isGenerated", "terminal.id", "geolocation.longitude", "geolocation.latitude", "kind", "reason.id",
+		"isGenerated", "terminal.id", "geolocation.longitude", "geolocation.latitude", "kind", "reason.id", "isOpen",
 		"activityLevels[].level", "activityLevels[].activityDefinition.id", "status"},
-	shiftwire.People:              {"changeVersion", "id", "firstName", "lastName", "badgeNumber", "employeeNumber", "email"},
+	shiftwire.People: {"changeVersion", "id", "periodClosingDate", "hourlyRateCurrencyDefinition.id", "advanceCurrencyDefinition.id",
+		"lastName", "firstName", "initials", "telephone", "mobile", "email", "address", "postalCode", "town", "countryIsoCode",
+		"nationalityIsoCode", "sex", "maritalStatus", "birthDate", "placeOfBirth", "drivingLicense", "registerNumber", "passportNumber",
+		"socialSecurityNumber", "bankAccount", "inServiceDate", "outOfServiceDate", "wtdStartDate", "employeeNumber", "payGroup",
+		"hourlyRate", "maxAdvance", "terminalGroup.id", "badgeNumber", "pinCode", "terminalLanguageISOCode"},
 	shiftwire.Terminals:           {"changeVersion", "id", "name", "externalCode"},
 	shiftwire.ActivityDefinitions: {"changeVersion", "id", "name.default", "name.translations", "dataEntryCode", "externalReference"},
-	shiftwire.AbsenceDefinitions:  {"changeVersion", "id", "name.default", "name.translations", "code", "isReasonForClocking"},
+	shiftwire.AbsenceDefinitions: {"changeVersion", "id", "name.default", "name.translations", "code", "friendlyName.default",
+		"friendlyName.translations", "friendlyCode.default", "friendlyCode.translations", "allowedDurations[]", "isEnabled",
+		"isReasonForClocking", "absenceGroup.id"},
 }
 
 // TestCollectionsWriteThenRead writes objects of every collection through the API and reads
@@ -254,10 +260,10 @@ func TestCollectionsWriteThenRead(t *testing.T) {
 		{"POST", shiftwire.Clockings, "", `{"person":{"id":1},"date":"2024-01-02","timeOfDayInMinutes":480,"terminal":{"id":1},"geolocation":{"longitude":4.3517,"latitude":50.8503},"kind":"Reason","reason":{"id":1}}`, "date eq '2024-01-02' and kind eq 'Reason'"},
 		{"POST", shiftwire.Clockings, "", `{"id":50,"person":{"id":2},"date":"2024-01-03","timeOfDayInMinutes":540,"kind":"Activity","activityLevels":[{"level":1,"activityDefinition":{"id":1}}]}`, "date eq '2024-01-03'"},
 		{"PUT", shiftwire.Clockings, "/50", `{"person":{"id":2},"date":"2024-01-03","timeOfDayInMinutes":545,"kind":"Activity","activityLevels":[{"level":1,"activityDefinition":{"id":1}}]}`, "date ge '2024-01-01' and date le '2024-01-31' and person eq 2"},
-		{"PUT", shiftwire.People, "/3", `{"firstName":"Cis","lastName":"Janssens","badgeNumber":"1003","employeeNumber":"E-3","email":"cis@example.com"}`, ""},
+		{"PUT", shiftwire.People, "/3", `{"periodClosingDate":"2024-12-31","hourlyRateCurrencyDefinition":{"id":1},"advanceCurrencyDefinition":{"id":1},"lastName":"Janssens","firstName":"Cis","initials":"CJ","telephone":"+32 2 123 45 67","mobile":"+32 470 12 34 56","email":"cis@example.com","address":"Kerkstraat 1","postalCode":"1000","town":"Brussel","countryIsoCode":"BE","nationalityIsoCode":"BE","sex":"Female","maritalStatus":"Single","birthDate":"1990-05-01","placeOfBirth":"Gent","drivingLicense":"B","registerNumber":"90.05.01-123.45","passportNumber":"EP1","socialSecurityNumber":"90050112345","bankAccount":"BE68 5390 0754 7034","inServiceDate":"2020-01-01","outOfServiceDate":"2030-12-31","wtdStartDate":"2020-01-01","employeeNumber":"E-3","payGroup":"Bedienden","hourlyRate":21.5,"maxAdvance":500,"terminalGroup":{"id":4},"badgeNumber":"1003","pinCode":1234,"terminalLanguageISOCode":"nl"}`, ""},
 		{"POST", shiftwire.Terminals, "", `{"name":"Warehouse","externalCode":"T-WH"}`, ""},
 		{"POST", shiftwire.ActivityDefinitions, "", `{"name":{"default":"Packing"},"dataEntryCode":"PCK","externalReference":"X-PCK"}`, ""},
-		{"POST", shiftwire.AbsenceDefinitions, "", `{"name":{"default":"Holiday","translations":{"fr":"Congé"}},"code":"HOL","isReasonForClocking":false}`, ""},
+		{"POST", shiftwire.AbsenceDefinitions, "", `{"name":{"default":"Holiday","translations":{"fr":"Congé"}},"code":"HOL","friendlyName":{"default":"Holiday"},"friendlyCode":{"default":"H","translations":{"fr":"C"}},"allowedDurations":["FullDay","HalfDay"],"isEnabled":true,"isReasonForClocking":false,"absenceGroup":{"id":1}}`, ""},
 	}
 	seen := map[string]map[string]bool{}
 	lastVersion := ""
