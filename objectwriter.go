@@ -85,18 +85,20 @@ func (w *ObjectWriter) Summary() WriteSummary { return w.summary }
 // Insert stores a new object, as POST does: an id r already has must be free (EConflict
 // otherwise); without one, the next free id is assigned to r.
 func (w *ObjectWriter) Insert(ctx context.Context, r Record) (*Object, error) {
-	o, _, err := w.save(ctx, r, true)
+	o, _, err := w.save(ctx, r, true, nil)
 	return o, err
 }
 
 // Put stores r, replacing the object with its id or creating it, as PUT and the lines of
 // POST /changes do; without an id, the next free id is assigned to r. created reports
-// whether there was no object before.
-func (w *ObjectWriter) Put(ctx context.Context, r Record) (o *Object, created bool, err error) {
-	return w.save(ctx, r, false)
+// whether there was no object before. Each of pre must hold (EConflict otherwise); it is
+// checked after r's references, so a body with problems is reported as such whatever the
+// precondition.
+func (w *ObjectWriter) Put(ctx context.Context, r Record, pre ...Precondition) (o *Object, created bool, err error) {
+	return w.save(ctx, r, false, pre)
 }
 
-func (w *ObjectWriter) save(ctx context.Context, r Record, insert bool) (*Object, bool, error) {
+func (w *ObjectWriter) save(ctx context.Context, r Record, insert bool, pre []Precondition) (*Object, bool, error) {
 	t, ok := CollectionOf(r)
 	if !ok {
 		return nil, false, fmt.Errorf("shiftwire: %T is not the record of a collection", r)
@@ -121,6 +123,9 @@ func (w *ObjectWriter) save(ctx context.Context, r Record, insert bool) (*Object
 		}
 	}
 	if err := w.checkReferences(ctx, t, r); err != nil {
+		return nil, false, err
+	}
+	if err := checkPreconditions(t.Name, r.ObjectID(), prev, pre); err != nil {
 		return nil, false, err
 	}
 	if t.Prepare != nil {
@@ -225,11 +230,24 @@ func (w *ObjectWriter) put(ctx context.Context, t *CollectionType, r Record) (*O
 // Deleted, an InsertOrUpdate change, as Protime does; deleting it again changes nothing.
 // Other objects are removed, a Delete change. Objects that still refer to a removed one
 // keep their reference: Protime's own data outlives the definitions it was made with, and
-// consumers must cope with that anyway.
-func (w *ObjectWriter) Delete(ctx context.Context, collection string, id int64) error {
+// consumers must cope with that anyway. Each of pre must hold of an object that exists
+// (EConflict otherwise); a missing one is ENotFound whatever pre says, as HTTP answers a
+// conditional request that would fail without its condition.
+func (w *ObjectWriter) Delete(ctx context.Context, collection string, id int64, pre ...Precondition) error {
 	t, ok := CollectionByName(collection)
 	if !ok {
 		return Invalid("unknown collection name", "unknown collection name "+quote(collection))
+	}
+	if requiresAnything(pre) {
+		cur, err := w.lookup(ctx, collection, id)
+		if err != nil {
+			return err
+		}
+		if cur != nil {
+			if err := checkPreconditions(collection, id, cur, pre); err != nil {
+				return err
+			}
+		}
 	}
 	if t.SoftDelete != nil {
 		prev, err := w.tx.Object(ctx, collection, id)

@@ -74,7 +74,8 @@ func (s *Server) listObjects(t *shiftwire.CollectionType) handlerFunc {
 // getObject serves GET /{collection}/{id}. With ?externalReferences= naming a reference of
 // the collection itself, the path may also be that reference's value, as Protime documents
 // (/absence-groups/SICK-LEAVE?externalReferences=(absence-groups,code)); a path of digits
-// is tried as an id first.
+// is tried as an id first. The answer carries the object's ETag, its changeVersion, and is
+// 304 for an If-None-Match that names it, however the object was found.
 func (s *Server) getObject(t *shiftwire.CollectionType) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c := callerOf(r.Context())
@@ -98,6 +99,9 @@ func (s *Server) getObject(t *shiftwire.CollectionType) handlerFunc {
 			if o, err = shiftwire.ObjectByReference(r.Context(), s.store, c.tenant.ID, t, names[0], path); err != nil {
 				return err
 			}
+		}
+		if done, err := notModified(w, r, o); done || err != nil {
+			return err
 		}
 		out, err := s.render(r, t, refs, []*shiftwire.Object{o})
 		if err != nil {
@@ -133,8 +137,8 @@ func (s *Server) render(r *http.Request, t *shiftwire.CollectionType, refs shift
 	return shiftwire.AddExternalReferences(r.Context(), s.store, callerOf(r.Context()).tenant.ID, t.Name, refs, out)
 }
 
-// createObject serves POST /{collection}: 201 with the new object and its Location. An id
-// in the body is kept; one that exists is 409.
+// createObject serves POST /{collection}: 201 with the new object, its Location and its
+// ETag. An id in the body is kept; one that exists is 409.
 func (s *Server) createObject(t *shiftwire.CollectionType) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c := callerOf(r.Context())
@@ -155,12 +159,16 @@ func (s *Server) createObject(t *shiftwire.CollectionType) handlerFunc {
 			return err
 		}
 		w.Header().Set("Location", objectPath(t, o.ID))
+		w.Header().Set("ETag", entityTag(o.Version))
 		writeJSON(w, http.StatusCreated, shiftwire.WithChangeVersion(o.Data, o.Version))
 		return nil
 	}
 }
 
-// putObject serves PUT /{collection}/{id}: a full replace, 200, or 201 when it creates.
+// putObject serves PUT /{collection}/{id}: a full replace, 200, or 201 when it creates. Its
+// If-Match and If-None-Match are checked in the write's transaction: one that does not hold
+// is 409 and writes nothing. The answer has no ETag, since the stored object is not the
+// body sent (RFC 9110 section 9.3.4); its changeVersion is the new tag.
 func (s *Server) putObject(t *shiftwire.CollectionType) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c := callerOf(r.Context())
@@ -176,10 +184,11 @@ func (s *Server) putObject(t *shiftwire.CollectionType) handlerFunc {
 		if err != nil {
 			return err
 		}
+		pre := writePrecondition(r)
 		var o *shiftwire.Object
 		var created bool
 		_, err = shiftwire.WriteObjects(r.Context(), s.store, c.tenant.ID, func(ow *shiftwire.ObjectWriter) (err error) {
-			o, created, err = ow.Put(r.Context(), rec)
+			o, created, err = ow.Put(r.Context(), rec, pre)
 			return err
 		})
 		if err != nil {
@@ -196,7 +205,8 @@ func (s *Server) putObject(t *shiftwire.CollectionType) handlerFunc {
 }
 
 // deleteObject serves DELETE /{collection}/{id}: 204. A clocking stays, with status
-// Deleted; other objects are removed.
+// Deleted; other objects are removed. Its If-Match and If-None-Match are checked as a PUT's;
+// a missing object is 404 whatever they say.
 func (s *Server) deleteObject(t *shiftwire.CollectionType) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c := callerOf(r.Context())
@@ -204,8 +214,9 @@ func (s *Server) deleteObject(t *shiftwire.CollectionType) handlerFunc {
 		if !ok {
 			return shiftwire.NotFound("%s %s not found", t.Name, r.PathValue("id"))
 		}
+		pre := writePrecondition(r)
 		_, err := shiftwire.WriteObjects(r.Context(), s.store, c.tenant.ID, func(ow *shiftwire.ObjectWriter) error {
-			return ow.Delete(r.Context(), t.Name, id)
+			return ow.Delete(r.Context(), t.Name, id, pre)
 		})
 		if err != nil {
 			return err

@@ -28,6 +28,7 @@ func RunShared(t *testing.T, open SharedOpener) {
 		{"VersionsInCommitOrder", testSharedVersions},
 		{"WebhookCreatedDuringWrites", testSharedWebhookCreation},
 		{"NotifyAcrossStores", testSharedNotify},
+		{"ConditionalWrites", testSharedPreconditions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
