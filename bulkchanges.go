@@ -22,7 +22,15 @@ type ChangeLine struct {
 	Collection string
 	Type       ChangeType
 	Record     Record // the object to save, for InsertOrUpdate
-	ID         int64  // the object to delete, for Delete
+	// ID is the object to delete, for Delete; for an InsertOrUpdate line with problems, the
+	// id its data names, if any.
+	ID int64
+	// Problems are the line's own problems, found without the store and named as in the
+	// line ("changeType", "person.id"; ReadChanges' errors add "line 7: "). A line with
+	// problems is never written: ApplyChanges reports them with its missing references.
+	Problems ValidationErrors
+
+	data []byte // the data of an InsertOrUpdate line with problems, for its references
 }
 
 // The limits of a POST /changes body, besides its size.
@@ -50,7 +58,26 @@ const (
 // mayWrite, when not nil, says whether the caller may write a collection. The first line
 // whose collection it refuses ends the reading there, without reading the rest of r: the
 // answer is then the problems of the lines up to that one, if any, or else mayWrite's error.
+//
+// ReadChanges answers a body with problems without the references of its lines; an answer
+// that lists those too, in the same list, comes from ReadChangeLines and ApplyChanges.
 func ReadChanges(r io.Reader, mayWrite func(collection string) error) ([]ChangeLine, error) {
+	lines, err := ReadChangeLines(r, mayWrite)
+	if err != nil {
+		return nil, err
+	}
+	if problems := LineProblems(lines); problems != nil {
+		return nil, problems
+	}
+	return lines, nil
+}
+
+// ReadChangeLines reads a POST /changes body as ReadChanges does, but returns the lines
+// with problems too, each with its Problems, in the body's order: a problem that ends the
+// reading, such as broken JSON, is the last line's. Handed to ApplyChanges, they are
+// reported with the references of every line to missing objects, in one list. Its error is
+// one reading r, or mayWrite's refusal when no line up to the refused one has problems.
+func ReadChangeLines(r io.Reader, mayWrite func(collection string) error) ([]ChangeLine, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if err := skipSpaceAndBOM(br); err == io.EOF {
 		return nil, nil
@@ -65,17 +92,29 @@ func ReadChanges(r io.Reader, mayWrite func(collection string) error) ([]ChangeL
 	} else {
 		err = cr.readNDJSON(br)
 	}
-	lines, problems := cr.finish()
+	lines := cr.finish()
 	if err != nil {
 		return nil, err
 	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	if cr.denied != nil {
+	if cr.denied != nil && LineProblems(lines) == nil {
 		return nil, cr.denied
 	}
 	return lines, nil
+}
+
+// LineProblems returns the problems lines have of their own, named with their line
+// ("line 7: person.id"), in line order, at most 100; nil when they have none.
+func LineProblems(lines []ChangeLine) ValidationErrors {
+	var problems ValidationErrors
+	for _, l := range lines {
+		for _, p := range l.Problems {
+			if len(problems) == maxBulkProblems {
+				return problems
+			}
+			problems = append(problems, ValidationError{Field: lineField(l.Line, p.Field), Message: p.Message})
+		}
+	}
+	return problems
 }
 
 func skipSpaceAndBOM(br *bufio.Reader) error {
@@ -99,11 +138,11 @@ func isJSONSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b =
 // it reads on: lines are independent, and decoding them is most of the work of reading a
 // bulk load.
 type changeReader struct {
-	jobs     chan *changeChunk
-	workers  sync.WaitGroup
-	chunks   []*changeChunk // in the body's order
-	cur      *changeChunk
-	problems ValidationErrors // the reader's own, which end the reading, so come last
+	jobs    chan *changeChunk
+	workers sync.WaitGroup
+	chunks  []*changeChunk // in the body's order
+	cur     *changeChunk
+	ended   []ChangeLine // the lines of the reader's own problems, which end the reading, so come last
 
 	mayWrite func(collection string) error
 	allowed  []string // the collections mayWrite allowed
@@ -112,10 +151,9 @@ type changeReader struct {
 
 // changeChunk is a run of lines decoded together.
 type changeChunk struct {
-	nums     []int
-	raws     [][]byte
-	lines    []ChangeLine
-	problems ValidationErrors
+	nums  []int
+	raws  [][]byte
+	lines []ChangeLine
 }
 
 const changeChunkLines = 256
@@ -136,45 +174,28 @@ func newChangeReader() *changeReader {
 }
 
 func (c *changeChunk) decode() {
-	c.lines = make([]ChangeLine, 0, len(c.raws))
+	c.lines = make([]ChangeLine, len(c.raws))
 	for i, raw := range c.raws {
-		line, errs := decodeChangeLine(raw)
-		for _, e := range errs {
-			if len(c.problems) < maxBulkProblems {
-				c.problems = append(c.problems, ValidationError{Field: lineField(c.nums[i], e.Field), Message: e.Message})
-			}
-		}
-		if len(errs) == 0 {
-			line.Line = c.nums[i]
-			c.lines = append(c.lines, line)
-		}
+		c.lines[i] = decodeChangeLine(raw)
+		c.lines[i].Line = c.nums[i]
 	}
 	c.raws = nil
 }
 
-// finish waits for the decoding and returns the lines, or the problems, at most 100.
-func (cr *changeReader) finish() ([]ChangeLine, ValidationErrors) {
+// finish waits for the decoding and returns every line, in the body's order.
+func (cr *changeReader) finish() []ChangeLine {
 	cr.flush()
 	close(cr.jobs)
 	cr.workers.Wait()
-	var problems ValidationErrors
-	n := 0
+	n := len(cr.ended)
 	for _, c := range cr.chunks {
-		problems = append(problems, c.problems...)
 		n += len(c.lines)
-	}
-	problems = append(problems, cr.problems...)
-	if len(problems) > 0 {
-		if len(problems) > maxBulkProblems {
-			problems = problems[:maxBulkProblems]
-		}
-		return nil, problems
 	}
 	lines := make([]ChangeLine, 0, n)
 	for _, c := range cr.chunks {
 		lines = append(lines, c.lines...)
 	}
-	return lines, nil
+	return append(lines, cr.ended...)
 }
 
 func (cr *changeReader) flush() {
@@ -186,7 +207,7 @@ func (cr *changeReader) flush() {
 }
 
 func (cr *changeReader) problem(line int, field, format string, args ...any) {
-	cr.problems = append(cr.problems, ValidationError{Field: lineField(line, field), Message: fmt.Sprintf(format, args...)})
+	cr.ended = append(cr.ended, ChangeLine{Line: line, Problems: ValidationErrors{{Field: field, Message: fmt.Sprintf(format, args...)}}})
 }
 
 func lineField(line int, field string) string {
@@ -232,9 +253,10 @@ func (cr *changeReader) permitted(n int, data []byte) bool {
 		return true // the decoding says it is unknown
 	}
 	if err := cr.mayWrite(name); err != nil {
-		_, errs := decodeChangeLine(data)
-		for _, e := range errs {
-			cr.problems = append(cr.problems, ValidationError{Field: lineField(n, e.Field), Message: e.Message})
+		// Its own problems only: the references of a line the caller may not write are
+		// not looked up.
+		if problems := decodeChangeLine(data).Problems; len(problems) > 0 {
+			cr.ended = append(cr.ended, ChangeLine{Line: n, Problems: problems})
 		}
 		cr.denied = err
 		return false
@@ -411,15 +433,18 @@ func isJSONSyntaxError(err error) bool {
 var changeTypes = []string{string(InsertOrUpdate), string(Delete)}
 
 // decodeChangeLine decodes one change line; its problems are named as in the line, with
-// the fields of data named as in the object ("person.id").
-func decodeChangeLine(data []byte) (ChangeLine, ValidationErrors) {
+// the fields of data named as in the object ("person.id"). An InsertOrUpdate line whose
+// data breaks its collection's rules keeps the data, for ApplyChanges to read its
+// references from.
+func decodeChangeLine(data []byte) ChangeLine {
+	fail := func(errs ValidationErrors) ChangeLine { return ChangeLine{Problems: errs} }
 	if p, ok := strictJSON(data); !ok {
 		p.Field = strings.TrimPrefix(p.Field, "data.")
-		return ChangeLine{}, ValidationErrors{p}
+		return fail(ValidationErrors{p})
 	}
 	f, errs := parseFields(data)
 	if errs != nil {
-		return ChangeLine{}, ValidationErrors{{Message: `must be a JSON object: {"collection":"...","changeType":"InsertOrUpdate","data":{...}}`}}
+		return fail(ValidationErrors{{Message: `must be a JSON object: {"collection":"...","changeType":"InsertOrUpdate","data":{...}}`}})
 	}
 	name, okName := f.String("collection", true)
 	typ, okType := readEnum(f, "changeType", true, changeTypes...)
@@ -431,13 +456,13 @@ func decodeChangeLine(data []byte) (ChangeLine, ValidationErrors) {
 		}
 	}
 	if err := f.Done(); err != nil || !okName || !okType || !okData {
-		return ChangeLine{}, f.Errs()
+		return fail(f.Errs())
 	}
 	line := ChangeLine{Collection: t.Name, Type: ChangeType(typ)}
 	if line.Type == Delete {
 		d, errs := parseFields(raw)
 		if errs != nil {
-			return ChangeLine{}, ValidationErrors{{Field: "data", Message: "must be an object holding the id to delete"}}
+			return fail(ValidationErrors{{Field: "data", Message: "must be an object holding the id to delete"}})
 		}
 		d.Ignore("changeVersion")
 		id, ok := d.Int("id", true)
@@ -445,30 +470,44 @@ func decodeChangeLine(data []byte) (ChangeLine, ValidationErrors) {
 			d.Fail("id", "must be an integer from 1 to %d", MaxObjectID)
 		}
 		if err := d.Done(); err != nil {
-			return ChangeLine{}, d.Errs()
+			return fail(d.Errs())
 		}
 		line.ID = id
-		return line, nil
+		return line
 	}
 	d, errs := parseFields(raw)
 	if errs != nil {
-		return ChangeLine{}, ValidationErrors{{Field: "data", Message: "must be an object"}}
+		return fail(ValidationErrors{{Field: "data", Message: "must be an object"}})
 	}
 	rec, err := t.decodeFields(d, 0, true)
 	if err != nil {
 		var verrs ValidationErrors
-		if errors.As(err, &verrs) {
-			for i := range verrs {
-				if verrs[i].Field == "" {
-					verrs[i] = ValidationError{Field: "data", Message: "must be an object"}
-				}
-			}
-			return ChangeLine{}, verrs
+		if !errors.As(err, &verrs) {
+			return fail(ValidationErrors{{Field: "data", Message: err.Error()}})
 		}
-		return ChangeLine{}, ValidationErrors{{Field: "data", Message: err.Error()}}
+		for i := range verrs {
+			if verrs[i].Field == "" {
+				verrs[i] = ValidationError{Field: "data", Message: "must be an object"}
+			}
+		}
+		line.Problems, line.data, line.ID = verrs, raw, bodyID(raw)
+		return line
 	}
 	line.Record = rec
-	return line, nil
+	return line
+}
+
+// bodyID returns the id a write body names, 0 when it names none that an object may have.
+func bodyID(data []byte) int64 {
+	raw, err := jsonPath(data, []string{"id"})
+	if err != nil || raw == nil {
+		return 0
+	}
+	var id int64
+	if json.Unmarshal(raw, &id) != nil || id < 1 || id > MaxObjectID {
+		return 0
+	}
+	return id
 }
 
 // RequireAnyWriteScope returns an insufficient_scope AuthError unless p holds the write
@@ -488,11 +527,11 @@ func RequireAnyWriteScope(p *Principal) error {
 }
 
 // ChangeCollections returns the collections lines write, sorted: a caller needs the write
-// scope of each.
+// scope of each. Lines with problems write nothing and are left out.
 func ChangeCollections(lines []ChangeLine) []string {
 	var names []string
 	for _, l := range lines {
-		if !slices.Contains(names, l.Collection) {
+		if len(l.Problems) == 0 && !slices.Contains(names, l.Collection) {
 			names = append(names, l.Collection)
 		}
 	}
@@ -503,17 +542,24 @@ func ChangeCollections(lines []ChangeLine) []string {
 // ApplyChanges writes lines in order in one transaction of tenantID: all of them or, when
 // any fails, none. A line that refers to a missing object, or deletes one, fails with
 // ValidationErrors naming it ("line 7: person.id"); the lines after it are still checked, so
-// one answer lists up to 100 problems. Absence groups saved by any line are re-saved
-// together at the end, once.
+// one answer lists up to 100 problems. Lines with Problems (from ReadChangeLines) fail with
+// them and with their references to missing objects, together; an object such a line would
+// have written is taken to exist for the lines after it. Absence groups saved by any line
+// are re-saved together at the end, once.
 func ApplyChanges(ctx context.Context, s Store, tenantID int64, lines []ChangeLine) (WriteSummary, error) {
 	return WriteObjects(ctx, s, tenantID, func(w *ObjectWriter) error {
 		var problems ValidationErrors
 		for i := range lines {
 			l := &lines[i]
 			var err error
-			if l.Type == Delete {
+			switch {
+			case len(l.Problems) > 0 && l.data == nil:
+				err = l.Problems
+			case len(l.Problems) > 0:
+				err = w.Reject(ctx, l.Collection, l.ID, l.data, l.Problems)
+			case l.Type == Delete:
 				err = w.Delete(ctx, l.Collection, l.ID)
-			} else {
+			default:
 				_, _, err = w.Put(ctx, l.Record)
 			}
 			if err == nil {
@@ -534,6 +580,7 @@ func ApplyChanges(ctx context.Context, s Store, tenantID int64, lines []ChangeLi
 				return err
 			}
 			if len(problems) >= maxBulkProblems {
+				problems = problems[:maxBulkProblems]
 				break
 			}
 		}

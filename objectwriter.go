@@ -3,7 +3,10 @@ package shiftwire
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // referencedCollections are the collections other objects refer to. An ObjectWriter keeps
@@ -40,12 +43,14 @@ func (s *WriteSummary) add(v ChangeVersion) {
 // WriteObjects, or call Finish before the transaction commits.
 //
 // A failed Insert, Put or Delete has written nothing, so the caller may report it and go on
-// checking later writes; the transaction must then be rolled back.
+// checking later writes; the transaction must then be rolled back. Reject reports a write
+// whose body broke its collection's rules in the same way.
 type ObjectWriter struct {
-	tx      WriteTx
-	known   map[objectKey]*Object     // objects of referenced collections; nil when missing
-	written map[string]map[int64]bool // per collection with resaveAll, the ids saved
-	summary WriteSummary
+	tx       WriteTx
+	known    map[objectKey]*Object     // objects of referenced collections; nil when missing
+	written  map[string]map[int64]bool // per collection with resaveAll, the ids saved
+	rejected map[objectKey]bool        // objects of rejected writes, taken to exist
+	summary  WriteSummary
 }
 
 type objectKey struct {
@@ -55,7 +60,7 @@ type objectKey struct {
 
 // NewObjectWriter returns an ObjectWriter on tx.
 func NewObjectWriter(tx WriteTx) *ObjectWriter {
-	return &ObjectWriter{tx: tx, known: map[objectKey]*Object{}, written: map[string]map[int64]bool{}}
+	return &ObjectWriter{tx: tx, known: map[objectKey]*Object{}, written: map[string]map[int64]bool{}, rejected: map[objectKey]bool{}}
 }
 
 // WriteObjects runs fn with an ObjectWriter in one write transaction of tenantID, finishes
@@ -189,7 +194,9 @@ func (w *ObjectWriter) checkReferences(ctx context.Context, t *CollectionType, r
 			return err
 		}
 		if target == nil {
-			errs.Add(ref.field, "refers to %s %d, which does not exist", ref.collection, ref.id)
+			if !w.rejected[objectKey{ref.collection, ref.id}] {
+				errs.Add(ref.field, "%s", missingTarget(ref))
+			}
 			continue
 		}
 		if ref.check != nil {
@@ -203,6 +210,66 @@ func (w *ObjectWriter) checkReferences(ctx context.Context, t *CollectionType, r
 		}
 	}
 	return errs.Err()
+}
+
+// missingTarget is the problem of a reference to an object that does not exist.
+func missingTarget(ref reference) string {
+	return "refers to " + ref.collection + " " + itoa64(ref.id) + ", which does not exist"
+}
+
+// Reject answers a write of an object of collection whose body broke the collection's
+// rules: err is what Decode found. When it is ValidationErrors, Reject returns those
+// problems together with the body's references to missing objects, so one answer lists
+// every problem; any other error is returned as it is. It writes nothing.
+//
+// body is the object's write body, or the data of a change line. Its references are read
+// as the collection declares them (Refs), except at a field that already has a problem, and
+// only existence is checked: a Ref's Check judges a decoded record, which a rejected body
+// does not make. A body that is not strict JSON, or not an object, has no references to
+// check. For the writes after it in the transaction, the object with id (0 when the body
+// named none) is taken to exist, so that a bulk load whose later lines refer to an object
+// whose own line was rejected reports that mistake once.
+func (w *ObjectWriter) Reject(ctx context.Context, collection string, id int64, body []byte, err error) error {
+	var problems ValidationErrors
+	t, ok := CollectionByName(collection)
+	if !errors.As(err, &problems) || !ok {
+		return err
+	}
+	if _, strict := strictJSON(body); !strict {
+		return err
+	}
+	refs, rerr := t.referencesOf(body)
+	if rerr != nil {
+		return err
+	}
+	out := slices.Clone(problems)
+	for _, ref := range refs {
+		if hasProblemAt(problems, ref.field) {
+			continue
+		}
+		target, lerr := w.lookup(ctx, ref.collection, ref.id)
+		if lerr != nil {
+			return lerr
+		}
+		if target == nil && !w.rejected[objectKey{ref.collection, ref.id}] {
+			out.Add(ref.field, "%s", missingTarget(ref))
+		}
+	}
+	if id != 0 {
+		w.rejected[objectKey{t.Name, id}] = true
+	}
+	return out
+}
+
+// hasProblemAt reports whether one of problems is at field or at a member or element that
+// holds it: "person" and "person.id" both hold "person.id".
+func hasProblemAt(problems ValidationErrors, field string) bool {
+	for _, p := range problems {
+		if p.Field == "" || p.Field == field || strings.HasPrefix(field, p.Field+".") || strings.HasPrefix(field, p.Field+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // put stores r, a record of t, as it is and logs the change.

@@ -94,3 +94,25 @@ func TestConditionalRequestsEndToEnd(t *testing.T) {
 	f.conditional(http.MethodDelete, "people/7", "", "If-Match", `"`+v3+`"`).wantStatus(t, http.StatusNoContent)
 	f.call(f.acme, http.MethodGet, objectsPath+"people/7", "").wantError(t, http.StatusNotFound, "NotFound")
 }
+
+// TestEveryProblemEndToEnd: a write with a field problem and a reference to a missing
+// object lists both, for POST, PUT and POST /changes, and writes nothing.
+func TestEveryProblemEndToEnd(t *testing.T) {
+	f := newFixture(t)
+	const clocking = `{"person":{"id":404},"date":"2024-01-02","timeOfDayInMinutes":2881,"kind":"InOut"}`
+	f.call(f.acme, http.MethodPost, objectsPath+"clockings", clocking).wantValidation(t, "timeOfDayInMinutes", "person.id")
+	f.call(f.acme, http.MethodPut, objectsPath+"clockings/3", clocking).wantValidation(t, "timeOfDayInMinutes", "person.id")
+	f.call(f.acme, http.MethodPost, changesPath,
+		`{"collection":"people","changeType":"InsertOrUpdate","data":{"id":1,"lastName":"Peeters"}}`+"\n"+
+			`{"collection":"clockings","changeType":"InsertOrUpdate","data":{"person":{"id":1},"date":"2024-01-02","timeOfDayInMinutes":480,"kind":"InOut","terminal":{"id":9}}}`+"\n"+
+			`{"collection":"clockings","changeType":"InsertOrUpdate","data":`+clocking+`}`+"\n").
+		wantValidation(t, "line 2: terminal.id", "line 3: timeOfDayInMinutes", "line 3: person.id")
+	f.call(f.acme, http.MethodGet, objectsPath+"people/1", "").wantError(t, http.StatusNotFound, "NotFound")
+	var page struct {
+		Value []json.RawMessage `json:"value"`
+	}
+	f.call(f.acme, http.MethodGet, objectsPath+"clockings?filter="+strings.ReplaceAll("date eq '2024-01-02'", " ", "%20"), "").decode(t, &page)
+	if len(page.Value) != 0 {
+		t.Fatalf("refused writes stored clockings: %s", page.Value)
+	}
+}

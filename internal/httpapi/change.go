@@ -69,17 +69,21 @@ func (s *Server) postChanges(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer func() { <-s.bulk }()
 	start := s.now()
-	lines, err := shiftwire.ReadChanges(r.Body, func(collection string) error {
+	lines, err := shiftwire.ReadChangeLines(r.Body, func(collection string) error {
 		return c.principal.RequireScope(shiftwire.WriteScope(collection))
 	})
 	if err != nil {
 		return err
 	}
-	// ReadChanges asked about every line it could read the collection of without decoding
-	// it; this checks the lines it could not.
-	for _, name := range shiftwire.ChangeCollections(lines) {
-		if err := c.principal.RequireScope(shiftwire.WriteScope(name)); err != nil {
-			return err
+	// ReadChangeLines asked about every line it could read the collection of without
+	// decoding it; this checks the lines it could not. When lines have problems, the body
+	// is refused before its scopes: ApplyChanges lists the problems with the missing
+	// references of every line, and writes nothing.
+	if shiftwire.LineProblems(lines) == nil {
+		for _, name := range shiftwire.ChangeCollections(lines) {
+			if err := c.principal.RequireScope(shiftwire.WriteScope(name)); err != nil {
+				return err
+			}
 		}
 	}
 	sum, err := shiftwire.ApplyChanges(r.Context(), s.store, c.tenant.ID, lines)

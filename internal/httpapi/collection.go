@@ -138,7 +138,9 @@ func (s *Server) render(r *http.Request, t *shiftwire.CollectionType, refs shift
 }
 
 // createObject serves POST /{collection}: 201 with the new object, its Location and its
-// ETag. An id in the body is kept; one that exists is 409.
+// ETag. An id in the body is kept; one that exists is 409. A body that breaks the
+// collection's rules is 400 with its problems and its references to missing objects
+// together.
 func (s *Server) createObject(t *shiftwire.CollectionType) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c := callerOf(r.Context())
@@ -146,12 +148,12 @@ func (s *Server) createObject(t *shiftwire.CollectionType) handlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := t.Decode(body, 0)
-		if err != nil {
-			return err
-		}
+		rec, decodeErr := t.Decode(body, 0)
 		var o *shiftwire.Object
 		_, err = shiftwire.WriteObjects(r.Context(), s.store, c.tenant.ID, func(ow *shiftwire.ObjectWriter) (err error) {
+			if decodeErr != nil {
+				return ow.Reject(r.Context(), t.Name, 0, body, decodeErr)
+			}
 			o, err = ow.Insert(r.Context(), rec)
 			return err
 		})
@@ -180,14 +182,14 @@ func (s *Server) putObject(t *shiftwire.CollectionType) handlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := t.Decode(body, id)
-		if err != nil {
-			return err
-		}
+		rec, decodeErr := t.Decode(body, id)
 		pre := writePrecondition(r)
 		var o *shiftwire.Object
 		var created bool
 		_, err = shiftwire.WriteObjects(r.Context(), s.store, c.tenant.ID, func(ow *shiftwire.ObjectWriter) (err error) {
+			if decodeErr != nil {
+				return ow.Reject(r.Context(), t.Name, id, body, decodeErr)
+			}
 			o, created, err = ow.Put(r.Context(), rec, pre)
 			return err
 		})
