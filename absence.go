@@ -32,6 +32,7 @@ var absenceType = &CollectionType{
 	Subscribable: true,
 	New:          func() Record { return new(Absence) },
 	DecodeFields: decodeAbsence,
+	Recalc:       recalcOnDay,
 	Refs: []Ref{
 		{Field: "person", Collection: People},
 		{Field: "resultingAbsenceDefinition", Collection: AbsenceDefinitions},

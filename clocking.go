@@ -72,6 +72,7 @@ var clockingType = &CollectionType{
 	Subscribable: true,
 	New:          func() Record { return new(Clocking) },
 	DecodeFields: decodeClocking,
+	Recalc:       recalcOnDay,
 	Prepare:      prepareClocking,
 	Refs: []Ref{
 		{Field: "person", Collection: People},

@@ -33,6 +33,7 @@ var contractType = &CollectionType{
 	Subscribable: true,
 	New:          func() Record { return new(Contract) },
 	DecodeFields: decodeContract,
+	Recalc:       recalcOverPeriod,
 	Refs: []Ref{
 		{Field: "person", Collection: People},
 		{Field: "parentContract", Collection: Contracts, Check: checkParentContract},

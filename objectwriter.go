@@ -50,6 +50,7 @@ type ObjectWriter struct {
 	known    map[objectKey]*Object     // objects of referenced collections; nil when missing
 	written  map[string]map[int64]bool // per collection with resaveAll, the ids saved
 	rejected map[objectKey]bool        // objects of rejected writes, taken to exist
+	recalc   []recalcSpan              // the person-days the writes bore on, for Finish
 	summary  WriteSummary
 }
 
@@ -147,6 +148,10 @@ func (w *ObjectWriter) save(ctx context.Context, r Record, insert bool, pre []Pr
 	if err != nil {
 		return nil, false, err
 	}
+	if prev != nil {
+		w.markRecalc(t, prev.Data)
+	}
+	w.markRecalc(t, o.Data)
 	if t.ResaveAll {
 		if w.written[t.Name] == nil {
 			w.written[t.Name] = map[int64]bool{}
@@ -329,7 +334,15 @@ func (w *ObjectWriter) Delete(ctx context.Context, collection string, id int64, 
 			return nil
 		}
 		_, err = w.put(ctx, t, r)
+		w.markRecalc(t, prev.Data)
 		return err
+	}
+	if t.Recalc != nil {
+		prev, err := w.tx.Object(ctx, collection, id)
+		if err != nil {
+			return err
+		}
+		w.markRecalc(t, prev.Data)
 	}
 	v, err := w.tx.Delete(ctx, collection, id)
 	if err != nil {
@@ -344,7 +357,8 @@ func (w *ObjectWriter) Delete(ctx context.Context, collection string, id int64, 
 
 // Finish completes the transaction's writes: when an absence group was saved, every other
 // absence group of the tenant is saved again, once, in id order, so each gets a change with
-// a new changeVersion, as Protime's "saving one absence group saves them all".
+// a new changeVersion, as Protime's "saving one absence group saves them all"; and the
+// person-days the writes bore on are recalculated (SPEC 6.1).
 func (w *ObjectWriter) Finish(ctx context.Context) error {
 	for _, t := range collectionTypes {
 		written := w.written[t.Name]
@@ -366,5 +380,5 @@ func (w *ObjectWriter) Finish(ctx context.Context) error {
 			written[o.ID] = true
 		}
 	}
-	return nil
+	return w.recalculate(ctx)
 }

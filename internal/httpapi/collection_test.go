@@ -340,8 +340,14 @@ func TestCollectionsWriteThenRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cs) != 5+len(writes) {
-		t.Fatalf("%d changes, want %d", len(cs), 5+len(writes))
+	written := 0
+	for _, c := range cs {
+		if c.Collection != shiftwire.CalculatedTotals && c.Collection != shiftwire.PaidPresences { // those are recalculated
+			written++
+		}
+	}
+	if written != 5+len(writes) {
+		t.Fatalf("%d changes of the writes, want %d", written, 5+len(writes))
 	}
 	for i := 1; i < len(cs); i++ {
 		if cs[i].Version != cs[i-1].Version+1 || cs[i].Version.String() <= cs[i-1].Version.String() {
@@ -415,8 +421,10 @@ func TestPutAndDelete(t *testing.T) {
 		t.Fatalf("a deleted clocking reads %s", r.body)
 	}
 	cs, _ := a.store.Changes(context.Background(), a.tenant.ID, 0, 100)
-	if last := cs[len(cs)-1]; last.Type != shiftwire.InsertOrUpdate {
-		t.Fatalf("deleting a clocking logged a %s change", last.Type)
+	for _, c := range cs {
+		if c.Collection == shiftwire.Clockings && c.Type != shiftwire.InsertOrUpdate {
+			t.Fatalf("deleting a clocking logged a %s change", c.Type)
+		}
 	}
 	a.must(204, "DELETE", apiBase+"terminals/1", nil)
 	a.must(404, "GET", apiBase+"terminals/1", nil)
