@@ -100,6 +100,7 @@ const (
 	devActivityAssembly, devActivityPacking               = 1, 2
 	devActivityQuality, devActivityMaintenance            = 3, 4
 	devAbsenceDoctor, devAbsenceErrand                    = 1, 2
+	devAbsenceAnnualLeave, devAbsenceSickness             = 3, 4
 )
 
 // devSeed returns the seed's records, each referring only to records before it.
@@ -127,8 +128,8 @@ func devSeed(now time.Time) []shiftwire.Record {
 
 		devAbsenceDefinition(devAbsenceDoctor, names("Doctor's visit", "Doktersbezoek", "Visite médicale", "Doctor's visit"), "DOC", true),
 		devAbsenceDefinition(devAbsenceErrand, names("Business errand", "Dienstverplaatsing", "Déplacement de service", "Business errand"), "DVP", true),
-		devAbsenceDefinition(3, names("Annual leave", "Jaarlijkse vakantie", "Vacances annuelles", "Annual leave"), "VAK", false),
-		devAbsenceDefinition(4, names("Sickness", "Ziekte", "Maladie", "Sickness"), "ZK", false),
+		devAbsenceDefinition(devAbsenceAnnualLeave, names("Annual leave", "Jaarlijkse vakantie", "Vacances annuelles", "Annual leave"), "VAK", false),
+		devAbsenceDefinition(devAbsenceSickness, names("Sickness", "Ziekte", "Maladie", "Sickness"), "ZK", false),
 		devAbsenceDefinition(5, names("Training", "Opleiding", "Formation", "Training"), "OPL", false),
 
 		&shiftwire.BreakDefinition{Base: shiftwire.Base{ID: 1}, Name: names("Lunch", "Middagpauze", "Pause de midi", "Lunch break"), FriendlyName: names("Lunch", "Middag", "Midi", "Lunch"),
@@ -170,15 +171,20 @@ func devSeed(now time.Time) []shiftwire.Record {
 	return append(out, devClockings(now)...)
 }
 
-// devClockings returns last week's clockings, Monday to Friday: everybody clocks in and
-// out; some leave for the doctor or an errand and come back; warehouse staff start and end
-// activities; mobile workers clock with the app, with a location. The first clocking is
-// then edited, so it carries originalTimeOfDayInMinutes.
+// devWeeks is how many weeks of clockings the dev data set holds, up to last week.
+const devWeeks = 4
+
+// devClockings returns the clockings of the last devWeeks weeks, Monday to Friday, and the
+// absences of those days: everybody clocks in and out; some leave for the doctor (clocking
+// out, a Reason clocking, and back in) or an errand and come back; warehouse staff start and
+// end activities; mobile workers clock with the app, with a location; a few take a day of
+// leave or are sick, an absence instead of clockings. The first clocking is then edited, so
+// it carries originalTimeOfDayInMinutes. Writing them recalculates every person-day's totals.
 func devClockings(now time.Time) []shiftwire.Record {
-	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	monday = monday.AddDate(0, 0, -(int(monday.Weekday())+6)%7-7) // last week's Monday
+	lastMonday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	lastMonday = lastMonday.AddDate(0, 0, -(int(lastMonday.Weekday())+6)%7-7) // last week's Monday
 	var out []shiftwire.Record
-	var id int64
+	var id, absenceID int64
 	clock := func(person int, date string, minutes int, kind shiftwire.ClockingKind, terminal int64) *shiftwire.Clocking {
 		id++
 		c := &shiftwire.Clocking{
@@ -191,45 +197,76 @@ func devClockings(now time.Time) []shiftwire.Record {
 		out = append(out, c)
 		return c
 	}
-	for day := range 5 {
-		date := monday.AddDate(0, 0, day).Format(time.DateOnly)
-		for i := range devFirstNames {
-			person := i + 1
-			jitter := (i*7+day*3)%21 - 10
-			terminal := int64(devTerminalMain)
-			switch {
-			case i%6 == 5:
-				terminal = devTerminalApp
-			case i%3 == 1:
-				terminal = devTerminalWarehouse
-			}
-			arrive, leave := 480+jitter, 990+jitter
-			if i%4 == 3 && day == 4 {
-				continue // part-timers are off on Friday
-			}
-			clock(person, date, arrive, shiftwire.ClockingInOut, terminal)
-			switch {
-			case terminal == devTerminalWarehouse:
-				a := clock(person, date, arrive+5, shiftwire.ClockingActivity, terminal)
-				a.ActivityLevels = []shiftwire.ActivityLevel{{Level: 1, ActivityDefinition: shiftwire.IDRef{ID: devActivityAssembly + int64(day%2)}}}
-				if i%2 == 0 {
-					a.ActivityLevels = append(a.ActivityLevels, shiftwire.ActivityLevel{Level: 2, ActivityDefinition: shiftwire.IDRef{ID: devActivityQuality}})
+	for week := range devWeeks {
+		monday := lastMonday.AddDate(0, 0, -7*(devWeeks-1-week))
+		for day := range 5 {
+			date := monday.AddDate(0, 0, day).Format(time.DateOnly)
+			for i := range devFirstNames {
+				person := i + 1
+				if leave := devAbsence(i, week, day); leave != 0 {
+					absenceID++
+					out = append(out, &shiftwire.Absence{
+						Base: shiftwire.Base{ID: absenceID}, Person: shiftwire.IDRef{ID: int64(person)},
+						ResultingAbsenceDefinition: shiftwire.IDRef{ID: leave}, Date: date, StartTimeInMinutes: 480,
+						DurationInMinutes: 456, CalculatedDurationInMinutes: 456, DayPart: "Unknown", Status: "Manual",
+						ApprovalLevel: "Approved",
+					})
+					continue
 				}
-				clock(person, date, leave-5, shiftwire.ClockingActivityEnd, terminal)
-			case (i+day)%9 == 0:
-				r := clock(person, date, 600+jitter, shiftwire.ClockingReason, terminal)
-				r.Reason = &shiftwire.IDRef{ID: devAbsenceDoctor}
-				clock(person, date, 690+jitter, shiftwire.ClockingInOut, terminal)
-			case (i+day)%11 == 0:
-				r := clock(person, date, 840+jitter, shiftwire.ClockingReason, terminal)
-				r.Reason = &shiftwire.IDRef{ID: devAbsenceErrand}
+				jitter := (i*7+day*3)%21 - 10
+				terminal := int64(devTerminalMain)
+				switch {
+				case i%6 == 5:
+					terminal = devTerminalApp
+				case i%3 == 1:
+					terminal = devTerminalWarehouse
+				}
+				arrive, leave := 480+jitter, 990+jitter
+				if i%4 == 3 && day == 4 {
+					continue // part-timers are off on Friday
+				}
+				clock(person, date, arrive, shiftwire.ClockingInOut, terminal)
+				switch {
+				case terminal == devTerminalWarehouse:
+					a := clock(person, date, arrive+5, shiftwire.ClockingActivity, terminal)
+					a.ActivityLevels = []shiftwire.ActivityLevel{{Level: 1, ActivityDefinition: shiftwire.IDRef{ID: devActivityAssembly + int64(day%2)}}}
+					if i%2 == 0 {
+						a.ActivityLevels = append(a.ActivityLevels, shiftwire.ActivityLevel{Level: 2, ActivityDefinition: shiftwire.IDRef{ID: devActivityQuality}})
+					}
+					clock(person, date, leave-5, shiftwire.ClockingActivityEnd, terminal)
+				case (i+day)%9 == 0:
+					clock(person, date, 600+jitter, shiftwire.ClockingInOut, terminal)
+					r := clock(person, date, 600+jitter, shiftwire.ClockingReason, terminal)
+					r.Reason = &shiftwire.IDRef{ID: devAbsenceDoctor}
+					clock(person, date, 690+jitter, shiftwire.ClockingInOut, terminal)
+				case (i+day)%11 == 0:
+					r := clock(person, date, 840+jitter, shiftwire.ClockingReason, terminal)
+					r.Reason = &shiftwire.IDRef{ID: devAbsenceErrand}
+				}
+				clock(person, date, leave, shiftwire.ClockingInOut, terminal)
 			}
-			clock(person, date, leave, shiftwire.ClockingInOut, terminal)
 		}
 	}
 	// The first person forgot to clock in on Monday at the right time; a manager corrected
 	// it: saved again with the right time, keeping the original.
-	first := *out[0].(*shiftwire.Clocking)
-	first.TimeOfDayInMinutes -= 12
-	return append(out, &first)
+	for _, r := range out {
+		if c, ok := r.(*shiftwire.Clocking); ok {
+			edited := *c
+			edited.TimeOfDayInMinutes -= 12
+			return append(out, &edited)
+		}
+	}
+	return out
+}
+
+// devAbsence returns the absence definition of person i's absence on a day of the data set,
+// 0 for none: a day of annual leave for some, a day of sickness for others.
+func devAbsence(i, week, day int) int64 {
+	switch {
+	case i%10 == 2 && week == 1 && day == 2:
+		return devAbsenceAnnualLeave
+	case i%13 == 4 && week == 2 && day == 0:
+		return devAbsenceSickness
+	}
+	return 0
 }

@@ -67,8 +67,8 @@ func TestSeedDevData(t *testing.T) {
 		if c.OriginalTimeOfDayInMinutes != nil {
 			edited++
 		}
-		if c.Date < "2025-03-10" || c.Date > "2025-03-14" {
-			t.Errorf("clocking %d on %s, not last week", c.ID, c.Date)
+		if c.Date < "2025-02-17" || c.Date > "2025-03-14" {
+			t.Errorf("clocking %d on %s, not in the last four weeks", c.ID, c.Date)
 		}
 	}
 	for _, k := range []string{"InOut", "Reason", "Activity", "ActivityEnd"} {
@@ -78,6 +78,25 @@ func TestSeedDevData(t *testing.T) {
 	}
 	if edited != 1 {
 		t.Errorf("%d edited clockings, want 1", edited)
+	}
+
+	// The days worked and the days of leave have their recalculated totals.
+	if n := len(all(shiftwire.Absences)); n < 3 {
+		t.Errorf("%d absences, want a few", n)
+	}
+	totals := all(shiftwire.CalculatedTotals)
+	if len(totals) < 20*len(devFirstNames)*9/10 {
+		t.Errorf("%d calculated totals, want one per person and working day", len(totals))
+	}
+	for _, o := range totals {
+		var c shiftwire.CalculatedTotal
+		json.Unmarshal(o.Data, &c)
+		if c.CalculatedPresenceDurationInMinutes < 240 || c.CalculatedPresenceDurationInMinutes > 720 {
+			t.Errorf("calculated totals %s: a presence of %d minutes is not a working day", o.Data, c.CalculatedPresenceDurationInMinutes)
+		}
+	}
+	if n := len(all(shiftwire.PaidPresences)); n != len(totals) {
+		t.Errorf("%d paid presences for %d days with totals", n, len(totals))
 	}
 
 	addenda := 0
