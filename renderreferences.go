@@ -12,13 +12,13 @@ import (
 // that refer to nothing selected are returned as they are.
 //
 // Each referenced object gains an externalReferences member after its id:
-// "person":{"id":12,"externalReferences":{"@badge-number":"6767676","HRMID":"A-1"}}. For
-// clockings these are person, terminal, reason (absence-definitions) and
-// activityLevels[].activityDefinition; for contracts person and parentContract. References
-// on the object's own collection, such as (contracts,HRCODE), go in a top-level
-// externalReferences member. Predefined values come from the referenced object's own fields
-// (@badge-number is the person's badgeNumber), custom ones from the source's custom
-// references. An empty value, or a referenced object that does not exist, leaves the name
+// "person":{"id":12,"externalReferences":{"@badge-number":"6767676","HRMID":"A-1"}}. The
+// referenced objects are those at the collection's declared Refs, such as a clocking's
+// person, terminal, reason and activityLevels[].activityDefinition. References on the
+// object's own collection, such as (contracts,HRCODE), go in a top-level
+// externalReferences member. Predefined values are keys of the referenced object, read from
+// its own fields (@badge-number is the person's badgeNumber), custom ones come from the
+// source's custom references. An empty value, or a referenced object that does not exist, leaves the name
 // out; the externalReferences member is there whenever its collection was selected.
 //
 // Events are rendered with this function when they are sent, so it works on the whole batch
