@@ -64,34 +64,14 @@ func decodeActivityDuration(f *Fields) Record {
 }
 
 // readActivityDurationLevels reads an activity duration's levels, with the rules of a
-// clocking's: levels 1 to 99, each once, at most 20.
+// clocking's; their activity definition ids are strings.
 func readActivityDurationLevels(f *Fields) []ActivityDurationLevel {
-	items, ok := f.Array("activityLevels", false)
-	if !ok {
-		return nil
-	}
-	if len(items) > maxActivityLevels {
-		f.Fail("activityLevels", "has %d levels; at most %d are allowed", len(items), maxActivityLevels)
-		return nil
-	}
-	var levels []ActivityDurationLevel
-	seen := map[int]bool{}
-	for i, item := range items {
-		el, ok := f.Element("activityLevels", i, item)
-		if !ok {
-			continue
-		}
-		level, okLevel := readInt(el, "level", true, 1, maxActivityLevel)
+	levels, _ := readLevels(f, func(el *Fields, level int) (ActivityDurationLevel, bool) {
 		def := readStringRef(el, "activityDefinition", true)
-		el.Done()
-		if okLevel && seen[level] {
-			el.Fail("level", "%d appears twice; each level may appear once", level)
-			continue
+		if def == nil {
+			return ActivityDurationLevel{}, false
 		}
-		seen[level] = true
-		if okLevel && def != nil {
-			levels = append(levels, ActivityDurationLevel{Level: level, ActivityDefinition: *def})
-		}
-	}
+		return ActivityDurationLevel{Level: level, ActivityDefinition: *def}, true
+	})
 	return levels
 }

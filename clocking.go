@@ -159,6 +159,20 @@ func decodeClocking(f *Fields) Record {
 // readActivityLevels reads the activity levels and returns them with the number of
 // elements the array held, valid or not.
 func readActivityLevels(f *Fields) ([]ActivityLevel, int) {
+	return readLevels(f, func(el *Fields, level int) (ActivityLevel, bool) {
+		def := readRef(el, "activityDefinition", true)
+		if def == nil {
+			return ActivityLevel{}, false
+		}
+		return ActivityLevel{Level: level, ActivityDefinition: *def}, true
+	})
+}
+
+// readLevels reads an activityLevels array with a clocking's rules: at most
+// maxActivityLevels elements, levels from 1 to maxActivityLevel, each once; item reads the
+// rest of an element. It returns the levels read and how many elements the array held,
+// valid or not (-1 when it is missing).
+func readLevels[L any](f *Fields, item func(el *Fields, level int) (L, bool)) ([]L, int) {
 	items, ok := f.Array("activityLevels", false)
 	if !ok {
 		return nil, -1
@@ -167,23 +181,23 @@ func readActivityLevels(f *Fields) ([]ActivityLevel, int) {
 		f.Fail("activityLevels", "has %d levels; at most %d are allowed", len(items), maxActivityLevels)
 		return nil, len(items)
 	}
-	var levels []ActivityLevel
+	var levels []L
 	seen := map[int]bool{}
-	for i, item := range items {
-		el, ok := f.Element("activityLevels", i, item)
+	for i, raw := range items {
+		el, ok := f.Element("activityLevels", i, raw)
 		if !ok {
 			continue
 		}
 		level, okLevel := readInt(el, "level", true, 1, maxActivityLevel)
-		def := readRef(el, "activityDefinition", true)
+		l, okItem := item(el, level)
 		el.Done()
 		if okLevel && seen[level] {
 			el.Fail("level", "%d appears twice; each level may appear once", level)
 			continue
 		}
 		seen[level] = true
-		if okLevel && def != nil {
-			levels = append(levels, ActivityLevel{Level: level, ActivityDefinition: *def})
+		if okLevel && okItem {
+			levels = append(levels, l)
 		}
 	}
 	return levels, len(items)
