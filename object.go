@@ -52,8 +52,6 @@ type WriteTx interface {
 	Object(ctx context.Context, collection string, id int64) (*Object, error)
 	// Missing returns those of ids that have no object in collection.
 	Missing(ctx context.Context, collection string, ids []int64) ([]int64, error)
-	// All returns every object of collection, in id order.
-	All(ctx context.Context, collection string) ([]*Object, error)
 	// List returns the objects q selects, as Store.ListObjects does, seeing the writes of
 	// the transaction so far.
 	List(ctx context.Context, q ObjectQuery) ([]*Object, error)

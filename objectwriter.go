@@ -365,7 +365,7 @@ func (w *ObjectWriter) Finish(ctx context.Context) error {
 		if !t.ResaveAll || len(written) == 0 {
 			continue
 		}
-		all, err := w.tx.All(ctx, t.Name)
+		all, err := w.tx.List(ctx, ObjectQuery{Collection: t.Name})
 		if err != nil {
 			return err
 		}

@@ -126,13 +126,6 @@ func (w *writeTx) Missing(ctx context.Context, collection string, ids []int64) (
 	return missing, nil
 }
 
-func (w *writeTx) All(ctx context.Context, collection string) ([]*shiftwire.Object, error) {
-	if err := w.flush(ctx); err != nil {
-		return nil, err
-	}
-	return listObjects(ctx, w.tx, w.tenantID, shiftwire.ObjectQuery{Collection: collection})
-}
-
 func (w *writeTx) List(ctx context.Context, q shiftwire.ObjectQuery) ([]*shiftwire.Object, error) {
 	if err := w.flush(ctx); err != nil {
 		return nil, err

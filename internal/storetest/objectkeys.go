@@ -61,7 +61,7 @@ func testObjectKeys(t *testing.T, s shiftwire.Store) {
 		if !slices.Equal(sortedKeys(one.Keys), want) {
 			return fmt.Errorf("WriteTx.Object keys = %v, want %v", one.Keys, want)
 		}
-		all, err := tx.All(ctx, shiftwire.People)
+		all, err := tx.List(ctx, shiftwire.ObjectQuery{Collection: shiftwire.People})
 		if err != nil {
 			return err
 		}
