@@ -26,6 +26,8 @@ import (
 // benchConfig is every setting of shiftwire bench.
 type benchConfig struct {
 	Label               string
+	Workload            string
+	People              int
 	DatabaseURL         string
 	MasterKey           string
 	Instances           int
@@ -54,6 +56,8 @@ type benchConfig struct {
 
 func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Label, "label", "", "a name for the run, printed in the report")
+	fs.StringVar(&c.Workload, "workload", workloadBreakDefinitions, "break-definitions: each change a new break definition, webhooks on break-definitions; realistic: clockings of --people people with recalculation, webhooks split in thirds over clockings, calculated-totals and paid-presences (default 3 webhooks, one each)")
+	fs.IntVar(&c.People, "people", 100, "with --workload realistic, the people who clock")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL of an empty database to run against (default: a fresh SQLite file in a temporary directory)")
 	fs.StringVar(&c.MasterKey, "master-key", "", "master key for --database-url (default: a random one, given to every instance)")
 	fs.IntVar(&c.Instances, "instances", 1, "serve processes to start (more than one needs --database-url)")
@@ -82,6 +86,21 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 
 func (c *benchConfig) validate() error {
 	var problems []string
+	switch c.Workload {
+	case workloadBreakDefinitions:
+	case workloadRealistic:
+		if c.Webhooks < len(realisticCollections) {
+			problems = append(problems, "--workload realistic needs at least 3 webhooks, one per collection")
+		}
+		if c.People < 1 || c.People > 100000 {
+			problems = append(problems, "--people must be from 1 to 100000")
+		}
+		if c.Backlog > 0 || c.DeadShare > 0 {
+			problems = append(problems, "--workload realistic does not take --backlog or --dead-share")
+		}
+	default:
+		problems = append(problems, "--workload must be break-definitions or realistic")
+	}
 	if c.Webhooks < 1 || c.Webhooks > 10000 {
 		problems = append(problems, "--webhooks must be from 1 to 10000")
 	}
@@ -184,6 +203,7 @@ type benchReport struct {
 	// "+modified" for a work tree with changes.
 	Revision string `json:"revision,omitempty"`
 	Command  string `json:"command"`
+	Workload string `json:"workload"`
 
 	Store               string  `json:"store"`
 	Instances           int     `json:"instances"`
@@ -222,6 +242,7 @@ type benchReport struct {
 
 	// Latency is from the moment the write request carrying the change was sent to the
 	// moment the receiver had the event: commit-to-receipt plus the write's own time.
+	// With the realistic workload, latency is measured for the clockings' events only.
 	Latency *struct {
 		Count int64   `json:"count"`
 		P50Ms float64 `json:"p50Ms"`
@@ -229,6 +250,9 @@ type benchReport struct {
 		P99Ms float64 `json:"p99Ms"`
 		MaxMs float64 `json:"maxMs"`
 	} `json:"latency,omitempty"`
+
+	// Realistic is the realistic workload's part of the report.
+	Realistic *realisticReport `json:"realistic,omitempty"`
 
 	Statements         float64            `json:"statements"`
 	StatementsPerEvent float64            `json:"statementsPerEvent"`
@@ -277,6 +301,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(positional) > 0 {
 		return fmt.Errorf("bench takes no arguments, got %q", positional)
 	}
+	if cfg.Workload == workloadRealistic {
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "webhooks" })
+		if !explicit {
+			cfg.Webhooks = len(realisticCollections)
+		}
+	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -322,6 +353,16 @@ func redactArgs(args []string) []string {
 	return out
 }
 
+// eventTracker follows the events of a run at its receivers.
+type eventTracker interface {
+	Sent(first, last int64, at time.Time)
+	Received() int64
+	Complete(expected int64) bool
+	Stats() bench.TrackerStats
+	LatencyHistogram() *bench.Histogram
+	Handler(hook int, key []byte) http.Handler
+}
+
 // benchRun is one run of the bench.
 type benchRun struct {
 	cfg      benchConfig
@@ -333,7 +374,8 @@ type benchRun struct {
 	storeEnv         []string // SHIFTWIRE_DATABASE_URL and SHIFTWIRE_MASTER_KEY for PostgreSQL
 	tenant           string
 	children         []*benchChild
-	tracker          *bench.Tracker
+	tracker          eventTracker
+	versions         *bench.VersionTracker // the realistic workload's tracker
 	servers          *bench.Servers
 }
 
@@ -359,7 +401,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 
 	rep := &benchReport{
 		Label: cfg.Label, Date: time.Now().UTC().Truncate(time.Second), Machine: bench.ThisMachine(), Version: version, Revision: revision(),
-		Command: b.command, Instances: cfg.Instances, Webhooks: cfg.Webhooks, Dead: cfg.dead(),
+		Command: b.command, Workload: cfg.Workload, Instances: cfg.Instances, Webhooks: cfg.Webhooks, Dead: cfg.dead(),
 		BatchSize: cfg.BatchSize, DeliveryConcurrency: cfg.DeliveryConcurrency, OfferedRate: cfg.Rate,
 	}
 	rep.Healthy = cfg.Webhooks - rep.Dead
@@ -407,7 +449,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	if _, err := runAdminChild(ctx, b.exe, b.storeEnv, append([]string{"tenants", "create", b.tenant}, b.storeArgs...)...); err != nil {
 		return nil, err
 	}
-	out, err := runAdminChild(ctx, b.exe, b.storeEnv, append([]string{"clients", "create", "--tenant", b.tenant, "--scope", benchScopes()}, b.storeArgs...)...)
+	out, err := runAdminChild(ctx, b.exe, b.storeEnv, append([]string{"clients", "create", "--tenant", b.tenant, "--scope", benchScopes(cfg.Workload)}, b.storeArgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +465,18 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	// Receivers: the healthy ones first, then the dead ones. Keys are known only once the
 	// webhooks exist, so handlers look them up then.
 	maxID := cfg.maxObjects()
-	b.tracker = bench.NewTracker(rep.Healthy, maxID)
+	realistic := cfg.Workload == workloadRealistic
+	var hookCollections []int // the realistic workload's collection of each webhook
+	if realistic {
+		hookCollections = make([]int, cfg.Webhooks)
+		for i := range hookCollections {
+			hookCollections[i] = i % len(realisticCollections)
+		}
+		b.versions = bench.NewVersionTracker(realisticCollections, hookCollections, 0, maxID)
+		b.tracker = b.versions
+	} else {
+		b.tracker = bench.NewTracker(rep.Healthy, maxID)
+	}
 	keys := make([][]byte, cfg.Webhooks)
 	var keysReady sync.WaitGroup
 	keysReady.Add(1)
@@ -460,6 +513,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	cpuBefore := make([]time.Duration, cfg.Instances)
 	var benchCPUBefore, machineBefore time.Duration
 	var profileDone chan error
+	var changesBefore []float64
 
 	if cfg.Backlog > 0 {
 		start := time.Now()
@@ -492,8 +546,18 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 				return rep, err
 			}
 		}
+		if realistic {
+			b.logf("writing %d people, their contracts and a terminal", cfg.People)
+			if err := realisticSetup(ctx, apis[0], cfg.People); err != nil {
+				return rep, err
+			}
+		}
 		for i, dest := range b.servers.URLs {
-			if _, keys[i], err = apis[0].createWebhook(ctx, dest, cfg.BatchSize); err != nil {
+			collection := benchCollection
+			if realistic {
+				collection = realisticCollections[hookCollections[i]]
+			}
+			if _, keys[i], err = apis[0].createWebhook(ctx, dest, collection, cfg.BatchSize); err != nil {
 				return rep, fmt.Errorf("create webhook %d: %w", i, err)
 			}
 		}
@@ -512,7 +576,17 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		}
 		benchCPUBefore = processCPU()
 		machineBefore, _, _ = bench.MachineCPU()
-		ld = &loader{apis: apis, tracker: b.tracker, writeBatch: cfg.WriteBatch, maxID: maxID, healthy: int64(rep.Healthy)}
+		ld = &loader{apis: apis, tracker: b.tracker, writeBatch: cfg.WriteBatch, maxID: maxID, healthy: int64(rep.Healthy), body: changesBody}
+		if realistic {
+			// The closed loop bounds the clocking events outstanding; the recalculated
+			// totals' events follow them, in the same transactions.
+			ld.body = realisticBody(cfg.People)
+			ld.healthy = int64(countOf(hookCollections, 0))
+			ld.received = func() int64 { return b.versions.ReceivedIn(0) }
+			if changesBefore, err = b.committedChanges(ctx); err != nil {
+				return rep, err
+			}
+		}
 		loadCtx, stopLoad := context.WithTimeout(ctx, cfg.Duration)
 		loadStart = time.Now()
 		if cfg.CPUProfile != "" {
@@ -549,6 +623,33 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	}
 	sampler := bench.SampleRSS(pids, 100*time.Millisecond)
 	rep.Events.Expected = rep.Load.Changes * int64(rep.Healthy)
+	if realistic {
+		// Recalculation writes only the totals that changed: how many events to expect is
+		// what the servers committed during the load, per collection.
+		changesAfter, err := b.committedChanges(ctx)
+		if err != nil {
+			return rep, err
+		}
+		r := &realisticReport{People: cfg.People, Clockings: rep.Load.Changes, Requests: rep.Load.Requests}
+		rep.Events.Expected = 0
+		var changes int64
+		for i, coll := range realisticCollections {
+			st := realisticCollStat{Collection: coll, Webhooks: countOf(hookCollections, i), Changes: int64(changesAfter[i] - changesBefore[i])}
+			st.Expected = st.Changes * int64(st.Webhooks)
+			b.versions.SetExpected(i, st.Expected)
+			rep.Events.Expected += st.Expected
+			changes += st.Changes
+			r.Collections = append(r.Collections, st)
+		}
+		if r.Clockings > 0 {
+			r.ChangesPerClocking = float64(changes) / float64(r.Clockings)
+			r.EventsPerClocking = float64(rep.Events.Expected) / float64(r.Clockings)
+		}
+		if r.Requests > 0 {
+			r.EventsPerRequest = float64(rep.Events.Expected) / float64(r.Requests)
+		}
+		rep.Realistic = r
+	}
 	b.logf("waiting for %d events", rep.Events.Expected)
 	stopProgress := b.showProgress(ld, loadStart)
 	waitErr := b.waitForEvents(ctx, rep.Events.Expected)
@@ -557,7 +658,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 
 	stats := b.tracker.Stats()
 	rep.Events.TrackerStats = stats
-	rep.Events.Complete = stats.Received >= rep.Events.Expected
+	rep.Events.Complete = b.tracker.Complete(rep.Events.Expected)
 	if !stats.Last.IsZero() {
 		rep.Seconds = stats.Last.Sub(loadStart).Seconds()
 		rep.EventsPerSec = float64(stats.Received) / rep.Seconds
@@ -565,8 +666,21 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 			rep.PerHealthyWebhook = rep.EventsPerSec / float64(rep.Healthy)
 		}
 	}
-	if rep.Mode != "backlog" && b.tracker.Latency.Count() > 0 {
-		h := &b.tracker.Latency
+	if r := rep.Realistic; r != nil {
+		for i := range r.Collections {
+			c := &r.Collections[i]
+			c.Received = b.versions.ReceivedIn(i)
+			if rep.Seconds > 0 {
+				c.EventsPerSec = float64(c.Received) / rep.Seconds
+			}
+			// Events beyond what was committed would be events the bench did not cause.
+			if c.Received > c.Expected {
+				rep.Events.Unexpected += c.Received - c.Expected
+			}
+		}
+	}
+	if rep.Mode != "backlog" && b.tracker.LatencyHistogram().Count() > 0 {
+		h := b.tracker.LatencyHistogram()
 		rep.Latency = &struct {
 			Count int64   `json:"count"`
 			P50Ms float64 `json:"p50Ms"`
@@ -655,7 +769,7 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 				rep.Warnings = append(rep.Warnings, fmt.Sprintf("other processes used %.1f CPU seconds during the ceiling run", c.OtherCPUSeconds))
 			}
 			rep.Ceiling = &c
-			if cfg.BatchSize == 0 && c.PerSecond > 0 {
+			if cfg.BatchSize == 0 && !realistic && c.PerSecond > 0 {
 				rep.ShareOfCeiling = rep.EventsPerSec / c.PerSecond
 			}
 		}
@@ -698,7 +812,7 @@ func (b *benchRun) waitForEvents(ctx context.Context, expected int64) error {
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for b.tracker.Received() < expected {
+	for !b.tracker.Complete(expected) {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -892,10 +1006,22 @@ func printBenchReport(w io.Writer, r *benchReport) {
 	}
 	p("  events      %d of %d received (%s), %d duplicates, %d requests", e.Received, e.Expected, complete, e.Duplicates, e.Requests)
 	p("  throughput  %.0f events/s end to end (%.1f per healthy webhook) over %.2fs", r.EventsPerSec, r.PerHealthyWebhook, r.Seconds)
+	if rr := r.Realistic; rr != nil {
+		p("  workload    realistic: %d people clocking, %d clockings in %d write requests; %.2f changes per clocking (recalculation included)",
+			rr.People, rr.Clockings, rr.Requests, rr.ChangesPerClocking)
+		p("  per write   %.1f events per write request, %.2f per clocking written", rr.EventsPerRequest, rr.EventsPerClocking)
+		for _, c := range rr.Collections {
+			p("  %-17s %d webhook(s), %d changes, %d of %d events, %.0f events/s", c.Collection, c.Webhooks, c.Changes, c.Received, c.Expected, c.EventsPerSec)
+		}
+	}
 	if r.Latency != nil {
 		l := r.Latency
-		p("  latency     p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms (from the write request being sent to receipt; %d events)",
-			l.P50Ms, l.P95Ms, l.P99Ms, l.MaxMs, l.Count)
+		of := ""
+		if r.Realistic != nil {
+			of = ", clockings' events only"
+		}
+		p("  latency     p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms (from the write request being sent to receipt; %d events%s)",
+			l.P50Ms, l.P95Ms, l.P99Ms, l.MaxMs, l.Count, of)
 	}
 	p("  statements  %.0f in all, %.2f per delivered event", r.Statements, r.StatementsPerEvent)
 	if len(r.Attempts) > 0 {

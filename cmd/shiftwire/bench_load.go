@@ -83,14 +83,13 @@ func (a *benchAPI) call(ctx context.Context, method, path, contentType string, b
 // writes: break definitions need no other object, so each change is one object.
 const benchCollection = shiftwire.BreakDefinitions
 
-// createWebhook subscribes dest to the bench collection and returns the webhook's id and
-// signing key.
-func (a *benchAPI) createWebhook(ctx context.Context, dest string, batchSize int) (string, []byte, error) {
+// createWebhook subscribes dest to collection and returns the webhook's id and signing key.
+func (a *benchAPI) createWebhook(ctx context.Context, dest, collection string, batchSize int) (string, []byte, error) {
 	path := "/connector/protimeapi/api/v1/webhooks"
 	if batchSize > 0 {
 		path += "?batchSize=" + strconv.Itoa(batchSize)
 	}
-	body, _ := json.Marshal(map[string]string{"destinationUrl": dest, "collectionName": benchCollection})
+	body, _ := json.Marshal(map[string]string{"destinationUrl": dest, "collectionName": collection})
 	out, err := a.call(ctx, http.MethodPost, path, "application/json", body, http.StatusCreated)
 	if err != nil {
 		return "", nil, err
@@ -142,10 +141,12 @@ func eventBody(id int64) []byte {
 // loader writes the run's changes through POST /changes.
 type loader struct {
 	apis       []*benchAPI // one per instance; requests go round robin
-	tracker    *bench.Tracker
+	tracker    eventTracker
 	writeBatch int
 	maxID      int64
-	healthy    int64 // events each change makes at healthy destinations
+	healthy    int64                          // events each change makes at healthy destinations
+	body       func(first, last int64) []byte // the request body writing objects first..last
+	received   func() int64                   // events received of those healthy counts (default: all)
 
 	next      atomic.Int64 // the last object id handed out
 	sent      atomic.Int64 // changes whose write request was sent
@@ -171,7 +172,7 @@ func (l *loader) take() (first, last int64, ok bool) {
 
 // write sends objects first..last in one request to instance i.
 func (l *loader) write(ctx context.Context, i int, first, last int64) {
-	body := changesBody(first, last)
+	body := l.body(first, last)
 	start := time.Now()
 	l.tracker.Sent(first, last, start)
 	l.sent.Add(last - first + 1)
@@ -195,6 +196,9 @@ func (l *loader) write(ctx context.Context, i int, first, last int64) {
 
 // outstanding is the number of events sent for but not yet received at healthy destinations.
 func (l *loader) outstanding() int64 {
+	if l.received != nil {
+		return l.sent.Load()*l.healthy - l.received()
+	}
 	return l.sent.Load()*l.healthy - l.tracker.Received()
 }
 
@@ -281,8 +285,27 @@ func (l *loader) err() error {
 	return l.firstErr
 }
 
-// benchScopes are the scopes the bench's client needs.
-func benchScopes() string {
-	return strings.Join([]string{shiftwire.ScopeWebhooksRead, shiftwire.ScopeWebhooksWrite,
-		shiftwire.ReadScope(benchCollection), shiftwire.WriteScope(benchCollection)}, " ")
+// benchScopes are the scopes the bench's client needs for workload.
+func benchScopes(workload string) string {
+	collections := []string{benchCollection}
+	if workload == workloadRealistic {
+		collections = append(realisticCollections[:len(realisticCollections):len(realisticCollections)],
+			shiftwire.People, shiftwire.Terminals, shiftwire.Contracts)
+	}
+	scopes := []string{shiftwire.ScopeWebhooksRead, shiftwire.ScopeWebhooksWrite}
+	for _, c := range collections {
+		scopes = append(scopes, shiftwire.ReadScope(c), shiftwire.WriteScope(c))
+	}
+	return strings.Join(scopes, " ")
+}
+
+// countOf counts the elements of s equal to v.
+func countOf(s []int, v int) int {
+	n := 0
+	for _, x := range s {
+		if x == v {
+			n++
+		}
+	}
+	return n
 }

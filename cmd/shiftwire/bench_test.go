@@ -55,6 +55,41 @@ func TestBench(t *testing.T) {
 		}
 	})
 
+	t.Run("realistic", func(t *testing.T) {
+		rep := runBenchBinary(t, bin, "--workload", "realistic", "--people", "4", "--changes", "160", "--write-batch", "8",
+			"--duration", "10s", "--ceiling", "0")
+		r := rep.Realistic
+		if rep.Workload != "realistic" || rep.Webhooks != 3 || r == nil || len(r.Collections) != 3 {
+			t.Fatalf("workload %q, %d webhooks, realistic %+v", rep.Workload, rep.Webhooks, r)
+		}
+		if !rep.Events.Complete || rep.Events.Received != rep.Events.Expected {
+			t.Errorf("events %+v", rep.Events)
+		}
+		if rep.Events.BadSignatures != 0 || rep.Events.Unexpected != 0 || rep.Events.Duplicates != 0 {
+			t.Errorf("bad signatures %d, unexpected %d, duplicates %d", rep.Events.BadSignatures, rep.Events.Unexpected, rep.Events.Duplicates)
+		}
+		if rep.Load.Changes != 160 || rep.Load.Requests != 20 || rep.Load.Failed != 0 || r.Clockings != 160 {
+			t.Errorf("load %+v", rep.Load)
+		}
+		for i, c := range r.Collections {
+			if c.Collection != realisticCollections[i] || c.Webhooks != 1 || c.Changes <= 0 || c.Expected != c.Changes || c.Received != c.Expected {
+				t.Errorf("collection %+v", c)
+			}
+		}
+		if r.Collections[0].Changes != 160 {
+			t.Errorf("%d clocking changes, want 160", r.Collections[0].Changes)
+		}
+		if r.EventsPerClocking <= 1 || r.EventsPerRequest <= 8 || r.ChangesPerClocking <= 1 {
+			t.Errorf("%.2f events per clocking, %.2f per request, %.2f changes per clocking", r.EventsPerClocking, r.EventsPerRequest, r.ChangesPerClocking)
+		}
+		if rep.Latency == nil || rep.Latency.Count != 160 {
+			t.Errorf("latency %+v, want the 160 clockings' events", rep.Latency)
+		}
+		if rep.StatementsPerEvent <= 0 || rep.Attempts["Succeeded"] != float64(rep.Events.Received) {
+			t.Errorf("%.2f statements per event, attempts %v", rep.StatementsPerEvent, rep.Attempts)
+		}
+	})
+
 	t.Run("backlog with a dead destination", func(t *testing.T) {
 		rep := runBenchBinary(t, bin, "--webhooks", "3", "--dead-share", "0.34", "--backlog", "600", "--batch-size", "10", "--ceiling", "0")
 		if rep.Mode != "backlog" || rep.Healthy != 2 || rep.Dead != 1 {
@@ -76,6 +111,10 @@ func TestBenchFlags(t *testing.T) {
 		{"--dead-mode", "slow"},
 		{"--backlog", "10", "--database-url", "postgres://localhost/x"},
 		{"--webhooks", "0"},
+		{"--workload", "payroll"},
+		{"--workload", "realistic", "--webhooks", "2"},
+		{"--workload", "realistic", "--backlog", "100"},
+		{"--workload", "realistic", "--people", "0"},
 		{"extra"},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -61,6 +61,12 @@ func (t *Tracker) Sent(first, last int64, at time.Time) {
 // Received counts the distinct events that arrived.
 func (t *Tracker) Received() int64 { return t.received.Load() }
 
+// Complete reports whether expected distinct events arrived.
+func (t *Tracker) Complete(expected int64) bool { return t.received.Load() >= expected }
+
+// LatencyHistogram returns the latency of every distinct event.
+func (t *Tracker) LatencyHistogram() *Histogram { return &t.Latency }
+
 // TrackerStats is what a tracker counted.
 type TrackerStats struct {
 	Received      int64     `json:"received"`
