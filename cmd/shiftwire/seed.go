@@ -101,6 +101,8 @@ const (
 	devActivityQuality, devActivityMaintenance            = 3, 4
 	devAbsenceDoctor, devAbsenceErrand                    = 1, 2
 	devAbsenceAnnualLeave, devAbsenceSickness             = 3, 4
+	devShiftDay                                           = 1
+	devCounterOvertime, devCounterMealVoucher             = 1, 2
 )
 
 // devSeed returns the seed's records, each referring only to records before it.
@@ -168,6 +170,18 @@ func devSeed(now time.Time) []shiftwire.Record {
 		Kind: shiftwire.ContractKindAddendum, ParentContract: &shiftwire.IDRef{ID: 1},
 	})
 
+	out = append(out,
+		&shiftwire.ShiftDefinition{Base: shiftwire.Base{ID: devShiftDay}, Name: names("Day shift", "Dagdienst", "Service de jour", "Day shift"), Code: "DAG",
+			FriendlyName: names("Day", "Dag", "Jour", "Day"), IsEnabled: true},
+		&shiftwire.ShiftDefinition{Base: shiftwire.Base{ID: 2}, Name: names("Early shift", "Vroege dienst", "Service du matin", "Early shift"), Code: "VRO",
+			FriendlyName: names("Early", "Vroeg", "Matin", "Early"), IsEnabled: true},
+		&shiftwire.CounterGroup{Base: shiftwire.Base{ID: 1}, Name: names("Overtime", "Overuren", "Heures supplémentaires", "Overtime")},
+		&shiftwire.CounterGroup{Base: shiftwire.Base{ID: 2}, Name: names("Allowances", "Vergoedingen", "Indemnités", "Allowances")},
+		&shiftwire.CounterDefinition{Base: shiftwire.Base{ID: devCounterOvertime}, Name: names("Overtime", "Overuren", "Heures supplémentaires", "Overtime"),
+			Code: "OT", FriendlyName: names("Overtime", "Overuren", "Heures sup.", "Overtime"), IsEnabled: true, CounterGroup: &shiftwire.IDRef{ID: 1}, Unit: "Duration"},
+		&shiftwire.CounterDefinition{Base: shiftwire.Base{ID: devCounterMealVoucher}, Name: names("Meal voucher", "Maaltijdcheque", "Chèque-repas", "Meal voucher"),
+			Code: "MC", FriendlyName: names("Meal voucher", "Maaltijdcheque", "Chèque-repas", "Meal voucher"), IsEnabled: true, CounterGroup: &shiftwire.IDRef{ID: 2}, Unit: "Instance"},
+	)
 	return append(out, devClockings(now)...)
 }
 
@@ -178,13 +192,14 @@ const devWeeks = 4
 // absences of those days: everybody clocks in and out; some leave for the doctor (clocking
 // out, a Reason clocking, and back in) or an errand and come back; warehouse staff start and
 // end activities; mobile workers clock with the app, with a location; a few take a day of
-// leave or are sick, an absence instead of clockings. The first clocking is then edited, so
+// leave or are sick, an absence instead of clockings; worked days earn counters (a meal
+// voucher, and overtime for who stays late). The first clocking is then edited, so
 // it carries originalTimeOfDayInMinutes. Writing them recalculates every person-day's totals.
 func devClockings(now time.Time) []shiftwire.Record {
 	lastMonday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	lastMonday = lastMonday.AddDate(0, 0, -(int(lastMonday.Weekday())+6)%7-7) // last week's Monday
 	var out []shiftwire.Record
-	var id, absenceID int64
+	var id, absenceID, counterID int64
 	clock := func(person int, date string, minutes int, kind shiftwire.ClockingKind, terminal int64) *shiftwire.Clocking {
 		id++
 		c := &shiftwire.Clocking{
@@ -244,6 +259,22 @@ func devClockings(now time.Time) []shiftwire.Record {
 					r.Reason = &shiftwire.IDRef{ID: devAbsenceErrand}
 				}
 				clock(person, date, leave, shiftwire.ClockingInOut, terminal)
+				// A worked day earns a meal voucher; staying late, overtime.
+				counterID++
+				out = append(out, &shiftwire.Counter{
+					Base: shiftwire.Base{ID: counterID}, ShiftDefinition: &shiftwire.IDRef{ID: devShiftDay}, NumberOfInstances: 1,
+					Status: "Auto", IsAuthorized: true, Person: shiftwire.IDRef{ID: int64(person)}, PeriodType: "Day",
+					CounterDefinition: shiftwire.IDRef{ID: devCounterMealVoucher}, Date: date,
+				})
+				if jitter > 4 {
+					counterID++
+					out = append(out, &shiftwire.Counter{
+						Base: shiftwire.Base{ID: counterID}, ShiftDefinition: &shiftwire.IDRef{ID: devShiftDay}, Status: "Auto",
+						IsAuthorized: i%2 == 0, Person: shiftwire.IDRef{ID: int64(person)}, PeriodType: "Day",
+						CounterDefinition: shiftwire.IDRef{ID: devCounterOvertime}, Date: date,
+						StartTimeInMinutes: 990, EndTimeInMinutes: leave, DurationInMinutes: leave - 990,
+					})
+				}
 			}
 		}
 	}

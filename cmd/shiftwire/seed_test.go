@@ -99,6 +99,16 @@ func TestSeedDevData(t *testing.T) {
 		t.Errorf("%d paid presences for %d days with totals", n, len(totals))
 	}
 
+	perDefinition := map[int64]int{}
+	for _, o := range all(shiftwire.Counters) {
+		var c shiftwire.Counter
+		json.Unmarshal(o.Data, &c)
+		perDefinition[c.CounterDefinition.ID]++
+	}
+	if perDefinition[devCounterMealVoucher] < 100 || perDefinition[devCounterOvertime] == 0 {
+		t.Errorf("counters per definition = %v, want meal vouchers and some overtime", perDefinition)
+	}
+
 	addenda := 0
 	for _, o := range all(shiftwire.Contracts) {
 		if strings.Contains(string(o.Data), `"kind":"Addendum","parentContract":{"id":`) {
