@@ -63,6 +63,25 @@ type Store interface {
 	// version order.
 	Changes(ctx context.Context, tenantID int64, after ChangeVersion, limit int) ([]Change, error)
 
+	// LastChangeVersion returns the version of the last change committed for tenantID, 0
+	// when there is none.
+	LastChangeVersion(ctx context.Context, tenantID int64) (ChangeVersion, error)
+	// DeltaChanges returns, for each object of collection changed after version after and up
+	// to version upTo, its last change in that range, in version order, up to limit of them:
+	// each object once, with its latest state.
+	DeltaChanges(ctx context.Context, tenantID int64, collection string, after, upTo ChangeVersion, limit int) ([]Change, error)
+
+	// StartDelta inserts d, retiring the delta of the same tenant, client and collection,
+	// sets d.ID, and, atomically with respect to change writes, sets d.Cursor to the tenant's
+	// last change version: every change committed after it is the delta's.
+	StartDelta(ctx context.Context, d *Delta) error
+	// Delta returns the active delta of tenantID with id; ENotFound once it was retired.
+	Delta(ctx context.Context, tenantID, id int64) (*Delta, error)
+	// UseDelta writes d's Cursor and LastUsedAt; ENotFound when d was retired meanwhile.
+	UseDelta(ctx context.Context, d *Delta) error
+	// RetireDeltas retires every delta last used before usedBefore and returns how many.
+	RetireDeltas(ctx context.Context, usedBefore time.Time) (int, error)
+
 	// ClaimDeliveries leases the due deliveries q picks under a NewLease, set in each
 	// Delivery. Every committed change becomes one queued delivery per enabled webhook of its
 	// collection created before it, in the transaction that commits the change.
@@ -88,7 +107,8 @@ type Store interface {
 	// Attempt returns one attempt of one webhook, with the request and response it recorded.
 	Attempt(ctx context.Context, tenantID int64, webhookID, id string) (*Attempt, error)
 	// Prune deletes up to limit attempts recorded before, and change-log entries committed
-	// before that no delivery needs any more, and returns how many rows it deleted.
+	// before that no delivery and no active delta needs any more, and returns how many rows
+	// it deleted.
 	Prune(ctx context.Context, before time.Time, limit int) (int, error)
 	// Backlog counts the delivery queue by state at now.
 	Backlog(ctx context.Context, now time.Time) (BacklogCounts, error)

@@ -25,6 +25,7 @@ type Store interface {
 	WebhookByID(ctx context.Context, id string) (*shiftwire.Webhook, error)
 	Tenant(ctx context.Context, id int64) (*shiftwire.Tenant, error)
 	Prune(ctx context.Context, before time.Time, limit int) (int, error)
+	RetireDeltas(ctx context.Context, usedBefore time.Time) (int, error)
 	Notify() <-chan struct{}
 }
 
@@ -300,13 +301,17 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	}
 }
 
-// maintain expires webhooks whose validUntil came and prunes old records.
+// maintain expires webhooks whose validUntil came, retires deltas unused for
+// shiftwire.DeltaValidity, and prunes old records the deltas left no longer need.
 func (e *Engine) maintain(ctx context.Context) {
 	now := e.now()
 	if n, err := e.store.ExpireWebhooks(ctx, now); err != nil {
 		e.log.Error("expire webhooks", "err", err)
 	} else if n > 0 {
 		e.log.Info("webhooks expired", "count", n)
+	}
+	if _, err := e.store.RetireDeltas(ctx, now.Add(-shiftwire.DeltaValidity)); err != nil {
+		e.log.Error("retire deltas", "err", err)
 	}
 	for {
 		n, err := e.store.Prune(ctx, now.Add(-e.cfg.Retention), 5000)

@@ -288,15 +288,16 @@ func scanAttempt(row scanner, a *shiftwire.Attempt, more ...any) error {
 	return nil
 }
 
-// Prune deletes old attempts and the old changes no queued delivery needs, in batches of
-// at most limit rows each so the writer is never held long.
+// Prune deletes old attempts and the old changes no queued delivery and no active delta
+// needs, in batches of at most limit rows each so the writer is never held long.
 func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
 	total := 0
 	for _, query := range []string{
 		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < ? LIMIT ?)`,
 		// changes is a WITHOUT ROWID table: rows are named by their primary key.
 		`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version) LIMIT ?)`,
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version)
+			AND NOT EXISTS (SELECT 1 FROM deltas t WHERE t.tenant_id = c.tenant_id AND t.collection = c.collection AND t.cursor < c.version) LIMIT ?)`,
 	} {
 		res, err := db.exec(ctx, bookkeeping, query, millis(before), limit)
 		if err != nil {

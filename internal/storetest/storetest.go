@@ -47,6 +47,9 @@ func Run(t *testing.T, open Opener) {
 		{"LeaseFencing", testLeaseFencing},
 		{"ExpireWebhooks", testExpireWebhooks},
 		{"Prune", testPrune},
+		{"DeltaChanges", testDeltaChanges},
+		{"Deltas", testDeltas},
+		{"PruneDeltas", testPruneDeltas},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
