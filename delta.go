@@ -20,7 +20,23 @@ type Delta struct {
 	LastUsedAt time.Time
 }
 
-// Expired reports whether d went unused for DeltaValidity at now.
+// Expired reports whether d went unused for longer than DeltaValidity at now: whether it
+// was last used before now - DeltaValidity, the bound pruning retires deltas by.
 func (d *Delta) Expired(now time.Time) bool {
-	return !now.Before(d.LastUsedAt.Add(DeltaValidity))
+	return d.LastUsedAt.Before(now.Add(-DeltaValidity))
+}
+
+// Check reports whether a token of d at cursor may be used by clientID on collection at
+// now: a delta of another client or collection, one unused for DeltaValidity, and a token
+// older than the last one used are gone (410). Retired deltas are not found by the store.
+func (d *Delta) Check(clientID, collection string, cursor ChangeVersion, now time.Time) error {
+	switch {
+	case d.ClientID != clientID || d.Collection != collection:
+		return Errorf(EGone, "the delta token is not one of this client's deltas on %s", collection)
+	case d.Expired(now):
+		return Errorf(EGone, "the delta expired: it was not used for %d hours; start a new one with ?delta", int(DeltaValidity.Hours()))
+	case cursor < d.Cursor:
+		return Errorf(EGone, "the delta token was replaced by a later one; use the last deltaLink")
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ const (
 	ENotFound         ErrorCode = "not_found"          // 404
 	EMethodNotAllowed ErrorCode = "method_not_allowed" // 405
 	EConflict         ErrorCode = "conflict"           // 409
+	EGone             ErrorCode = "gone"               // 410
 	ETooLarge         ErrorCode = "too_large"          // 413
 	EURITooLong       ErrorCode = "uri_too_long"       // 414
 	ETooManyRequests  ErrorCode = "too_many_requests"  // 429

@@ -29,11 +29,15 @@ func (s *Server) collectionRoutes(mux *http.ServeMux) {
 }
 
 // listObjects serves GET /{collection}?filter=...: the objects the filter selects in id
-// order, 100 a page, with the external references ?externalReferences= selects.
+// order, 100 a page, with the external references ?externalReferences= selects. With
+// ?delta it is the initial sync of a delta (syncObjects).
 func (s *Server) listObjects(t *shiftwire.CollectionType) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c := callerOf(r.Context())
 		q := r.URL.Query()
+		if q.Has("delta") {
+			return s.syncObjects(w, r, t)
+		}
 		refs, err := readReferences(t, q)
 		if err != nil {
 			return err

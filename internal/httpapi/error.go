@@ -26,6 +26,7 @@ var statuses = map[shiftwire.ErrorCode]struct {
 	shiftwire.ENotFound:         {http.StatusNotFound, "NotFound"},
 	shiftwire.EMethodNotAllowed: {http.StatusMethodNotAllowed, "MethodNotAllowed"},
 	shiftwire.EConflict:         {http.StatusConflict, "Conflict"},
+	shiftwire.EGone:             {http.StatusGone, "Gone"},
 	shiftwire.ETooLarge:         {http.StatusRequestEntityTooLarge, "PayloadTooLarge"},
 	shiftwire.EURITooLong:       {http.StatusRequestURITooLong, "UriTooLong"},
 	shiftwire.ETooManyRequests:  {http.StatusTooManyRequests, "TooManyRequests"},

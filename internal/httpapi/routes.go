@@ -27,6 +27,11 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries/{deliveryId}", s.connector(shiftwire.ScopeWebhooksRead, s.getDelivery))
 	s.collectionRoutes(mux)
 
+	// Delta: the changes of a collection since a deltaToken; GET /{collection}?delta starts one.
+	for _, t := range shiftwire.Collections() {
+		mux.Handle("GET "+apiBase+"delta/"+t.Name, s.connector(shiftwire.ReadScope(t.Name), s.deltaChanges(t)))
+	}
+
 	// Operations.
 	mux.Handle("GET /healthz", s.handle(s.healthz))
 	mux.Handle("GET /readyz", s.handle(s.readyz))
