@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/shiftwire/shiftwire"
 )
 
 const terminalsPath = "/connector/protimeapi/api/v1/terminals"
@@ -70,7 +74,7 @@ func (rp *replica) apply(t *testing.T, data json.RawMessage, del bool) {
 }
 
 // get reads a page as c and decodes it.
-func (f *fixture) deltaPage(c testClient, path string) deltaAnswer {
+func (f *testServer) deltaPage(c testClient, path string) deltaAnswer {
 	f.t.Helper()
 	r := f.call(c, http.MethodGet, path, "")
 	r.wantStatus(f.t, http.StatusOK)
@@ -84,7 +88,7 @@ func (f *fixture) deltaPage(c testClient, path string) deltaAnswer {
 
 // initialSync follows the pages of GET path?delta into rp and returns the deltaLink and
 // the number of pages.
-func (f *fixture) initialSync(c testClient, path string, rp *replica) (string, int) {
+func (f *testServer) initialSync(c testClient, path string, rp *replica) (string, int) {
 	f.t.Helper()
 	pages := 0
 	for link := path; ; {
@@ -102,7 +106,7 @@ func (f *fixture) initialSync(c testClient, path string, rp *replica) (string, i
 
 // followDelta follows a deltaLink's pages into rp and returns the items and the next
 // deltaLink.
-func (f *fixture) followDelta(c testClient, link string, rp *replica) ([]deltaItem, string) {
+func (f *testServer) followDelta(c testClient, link string, rp *replica) ([]deltaItem, string) {
 	f.t.Helper()
 	var items []deltaItem
 	for {
@@ -128,7 +132,7 @@ func (f *fixture) followDelta(c testClient, link string, rp *replica) ([]deltaIt
 }
 
 // serverState reads every terminal the ordinary way, as the replica should hold it.
-func (f *fixture) serverState(c testClient) map[int64]string {
+func (f *testServer) serverState(c testClient) map[int64]string {
 	f.t.Helper()
 	rp := newReplica()
 	for link := terminalsPath; link != ""; {
@@ -149,7 +153,7 @@ func terminal(id int, name string) string {
 }
 
 // seedTerminals writes terminals 1 to n in one bulk request.
-func (f *fixture) seedTerminals(c testClient, n int) {
+func (f *testServer) seedTerminals(c testClient, n int) {
 	f.t.Helper()
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
@@ -260,7 +264,33 @@ func TestDeltaEndToEnd(t *testing.T) {
 // changeVersion, ends with exactly the server's state.
 func TestDeltaWhileWriting(t *testing.T) {
 	f := newFixture(t)
-	f.seedTerminals(f.acme, 250)
+	checkDeltaWhileWriting(t, f.testServer, f.acme)
+}
+
+// TestDeltaWhileWritingPostgres is TestDeltaWhileWriting on PostgreSQL, run when
+// TEST_DATABASE_URL is set: there writes commit concurrently, under the tenant's lock.
+func TestDeltaWhileWritingPostgres(t *testing.T) {
+	dbURL := pgTestSchema(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	store := []string{"--database-url", dbURL, "--master-key", base64.StdEncoding.EncodeToString(key)}
+	if _, errOut, err := runCmd(t, nil, append([]string{"tenants", "create", "acme"}, store...)...); err != nil {
+		t.Fatalf("tenants create: %v\n%s", err, errOut)
+	}
+	out, errOut, err := runCmd(t, nil, append([]string{"clients", "create", "--tenant", "acme", "--scope", strings.Join(shiftwire.AllScopes(), " ")}, store...)...)
+	var client testClient
+	if err != nil || json.Unmarshal([]byte(out), &client) != nil {
+		t.Fatalf("clients create: %v %q\n%s", err, out, errOut)
+	}
+	client.Tenant = "acme"
+	srv := startServerEnv(t, nil, append([]string{"--addr", "127.0.0.1:0"}, store...)...)
+	checkDeltaWhileWriting(t, srv, client)
+}
+
+// checkDeltaWhileWriting runs TestDeltaWhileWriting on f as c, which holds every scope of
+// a tenant without terminals.
+func checkDeltaWhileWriting(t *testing.T, f *testServer, c testClient) {
+	f.seedTerminals(c, 250)
 
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -271,9 +301,9 @@ func TestDeltaWhileWriting(t *testing.T) {
 			for i := 0; !stop.Load(); i++ {
 				id := 1 + (i*7+w*83)%300
 				path := fmt.Sprintf("%s/%d", terminalsPath, id)
-				req := apiRequest{method: http.MethodPut, path: path, host: hostOf(f.acme), token: f.token(f.acme), body: terminal(id, fmt.Sprintf("w%d-%d", w, i))}
+				req := apiRequest{method: http.MethodPut, path: path, host: hostOf(c), token: f.token(c), body: terminal(id, fmt.Sprintf("w%d-%d", w, i))}
 				if i%5 == 4 {
-					req = apiRequest{method: http.MethodDelete, path: path, host: hostOf(f.acme), token: req.token}
+					req = apiRequest{method: http.MethodDelete, path: path, host: hostOf(c), token: req.token}
 				}
 				if r := f.do(req); r.status >= 300 && r.status != http.StatusNotFound {
 					t.Errorf("%s %s: %d %s", req.method, path, r.status, r.body)
@@ -284,15 +314,15 @@ func TestDeltaWhileWriting(t *testing.T) {
 	}
 
 	rp := newReplica()
-	link, _ := f.initialSync(f.acme, terminalsPath+"?delta", rp)
+	link, _ := f.initialSync(c, terminalsPath+"?delta", rp)
 	for range 3 {
-		_, link = f.followDelta(f.acme, link, rp)
+		_, link = f.followDelta(c, link, rp)
 	}
 	stop.Store(true)
 	wg.Wait()
-	_, _ = f.followDelta(f.acme, link, rp)
+	_, _ = f.followDelta(c, link, rp)
 
-	want := f.serverState(f.acme)
+	want := f.serverState(c)
 	if !maps.Equal(rp.objects, want) {
 		for id, o := range want {
 			if rp.objects[id] != o {
