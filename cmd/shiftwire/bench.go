@@ -500,7 +500,10 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 
 	serveArgs := append([]string{"--addr", "127.0.0.1:0", "--default-tenant", b.tenant,
 		"--allow-private-destinations", "--allow-insecure-destinations",
-		"--delivery-concurrency", strconv.Itoa(cfg.DeliveryConcurrency)}, b.storeArgs...)
+		"--delivery-concurrency", strconv.Itoa(cfg.DeliveryConcurrency),
+		// The loader is one client writing as fast as the server takes it: the per-client
+		// limit would measure itself.
+		"--rate-limit", "0"}, b.storeArgs...)
 	if cfg.CPUProfile != "" {
 		serveArgs = append(serveArgs, "--pprof")
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ type Config struct {
 	OIDCIssuer           string
 	OIDCAudience         string
 	Pprof                bool
+
+	RateLimit      float64 // API requests a second per client; 0: off
+	RateBurst      int
+	TokenRateLimit int // successful token requests a minute per client; 0: off
 }
 
 func defaultConfig() Config {
@@ -53,6 +58,9 @@ func defaultConfig() Config {
 		DeliveryLogRetention: 7 * 24 * time.Hour,
 		ShutdownTimeout:      15 * time.Second,
 		MetricsInterval:      15 * time.Second,
+		RateLimit:            auth.DefaultRateLimit,
+		RateBurst:            auth.DefaultRateBurst,
+		TokenRateLimit:       auth.DefaultTokenRateLimit,
 	}
 }
 
@@ -84,6 +92,9 @@ func (c *Config) registerServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests and deliveries in flight")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "also accept access tokens of this OpenID provider (an https URL; http only with --dev)")
 	fs.StringVar(&c.OIDCAudience, "oidc-audience", c.OIDCAudience, "the audience (aud) the --oidc-issuer provider puts in access tokens for Shiftwire; required with --oidc-issuer")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "API requests a second each client may make after a burst of --rate-burst, on this instance; beyond it 429 with Retry-After (0: no limit)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "API requests each client may make at once before --rate-limit applies")
+	fs.IntVar(&c.TokenRateLimit, "token-rate-limit", c.TokenRateLimit, "successful token requests a minute each client may make, on this instance; beyond it 429 with Retry-After (0: no limit)")
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's runtime profiles under /debug/pprof/ to loopback clients (for shiftwire bench --cpuprofile)")
 }
 
@@ -120,6 +131,15 @@ func (c *Config) Validate() error {
 	if c.MetricsInterval < time.Second {
 		// Each read counts the whole delivery queue.
 		problems = append(problems, "--metrics-interval must be at least 1s")
+	}
+	if !(c.RateLimit >= 0) || math.IsInf(c.RateLimit, 0) {
+		problems = append(problems, "--rate-limit must be 0 (no limit) or a positive number of requests a second")
+	}
+	if c.RateLimit > 0 && c.RateBurst < 1 {
+		problems = append(problems, "--rate-burst must be at least 1")
+	}
+	if c.TokenRateLimit < 0 {
+		problems = append(problems, "--token-rate-limit must be 0 (no limit) or a positive number of token requests a minute")
 	}
 	if c.OIDCIssuer != "" {
 		// Without an audience, a token the provider issued for any other application of the

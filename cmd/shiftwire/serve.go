@@ -90,6 +90,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			AllowInsecure: cfg.AllowInsecureDestinations,
 			AllowPrivate:  cfg.AllowPrivateDestinations,
 		},
+		RateLimit:      cfg.RateLimit,
+		RateBurst:      cfg.RateBurst,
+		TokenRateLimit: cfg.TokenRateLimit,
 	}, httpapi.Deps{
 		Store:    metrics.CountChanges(apiStore, m),
 		Metrics:  apiMetrics,

@@ -186,3 +186,112 @@ func limiterKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// The default limits on API requests and successful token requests per client. Protime
+// documents 429 with Retry-After for clients that call too much; a client that fetches a
+// token per call is told so long before it reaches the failure limits.
+const (
+	DefaultRateLimit      = 50 // API requests per second per client
+	DefaultRateBurst      = 100
+	DefaultTokenRateLimit = 60 // successful token requests per minute per client
+)
+
+// RateLimiter is a token bucket per key: a key may make burst requests at once, then rate
+// requests a second. It is safe for concurrent use and its memory is bounded: a bucket that
+// has refilled completely is the same as no bucket and is dropped, so only the keys active
+// in the last burst/rate seconds are remembered (and at most defaultMaxKeys of them).
+//
+// Buckets are kept as the time at which each would be full again (the generic cell rate
+// algorithm), in integer time, so tests with an injected clock are exact.
+type RateLimiter struct {
+	interval time.Duration // between two requests at the sustained rate
+	burst    int
+	maxKeys  int
+	now      func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*list.Element // values are *bucket
+	order   *list.List               // least recently used first
+}
+
+// bucket is the state of one key: full is when its bucket holds burst tokens again.
+type bucket struct {
+	key  string
+	full time.Time
+}
+
+// NewRateLimiter returns a limiter allowing rate requests a second per key with bursts of
+// burst (at least 1), reading the time from now (time.Now when nil). rate must be positive.
+func NewRateLimiter(rate float64, burst int, now func() time.Time) *RateLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	interval := max(time.Duration(float64(time.Second)/rate), time.Nanosecond)
+	return &RateLimiter{
+		interval: interval,
+		burst:    max(burst, 1),
+		maxKeys:  defaultMaxKeys,
+		now:      now,
+		buckets:  make(map[string]*list.Element),
+		order:    list.New(),
+	}
+}
+
+// Allow takes a token from the bucket of key. When the bucket is empty it takes nothing and
+// reports how long until it holds a token again: the value for a Retry-After header,
+// rounded up to whole seconds by the caller.
+func (l *RateLimiter) Allow(key string) (ok bool, retryAfter time.Duration) {
+	key = limiterKey(key)
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.evictIdle(now)
+	var b *bucket
+	if e, found := l.buckets[key]; found {
+		b = e.Value.(*bucket)
+		l.order.MoveToBack(e)
+	} else {
+		b = &bucket{key: key, full: now}
+		l.buckets[key] = l.order.PushBack(b)
+		for len(l.buckets) > l.maxKeys {
+			l.remove(l.order.Front())
+		}
+	}
+	full := b.full
+	if full.Before(now) {
+		full = now
+	}
+	// A clock that went backwards must not hold a key back for longer than a whole refill.
+	if limit := now.Add(time.Duration(l.burst) * l.interval); full.After(limit) {
+		full = limit
+	}
+	b.full = full
+	// Each request adds one interval to the time until the bucket is full; a request that
+	// would push it past burst intervals from now finds the bucket empty.
+	next := full.Add(l.interval)
+	if wait := next.Sub(now) - time.Duration(l.burst)*l.interval; wait > 0 {
+		return false, wait
+	}
+	b.full = next
+	return true, 0
+}
+
+// Len returns the number of keys remembered, for metrics and tests.
+func (l *RateLimiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}
+
+// evictIdle drops the buckets that are full again, starting with the least recently used.
+// It stops at the first that is not: every key behind it was used later, within one refill.
+func (l *RateLimiter) evictIdle(now time.Time) {
+	for e := l.order.Front(); e != nil && !e.Value.(*bucket).full.After(now); e = l.order.Front() {
+		l.remove(e)
+	}
+}
+
+func (l *RateLimiter) remove(e *list.Element) {
+	delete(l.buckets, e.Value.(*bucket).key)
+	l.order.Remove(e)
+}

@@ -179,3 +179,139 @@ func TestSourceKey(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimiter(t *testing.T) {
+	type step struct {
+		advance time.Duration
+		take    int           // requests that must be allowed after advancing
+		ok      bool          // expected result of one more
+		retry   time.Duration // its retryAfter when !ok
+	}
+	tests := []struct {
+		name  string
+		rate  float64
+		burst int
+		steps []step
+	}{
+		{"the burst at once", 50, 100, []step{{take: 100, ok: false, retry: 20 * time.Millisecond}}},
+		{"refills at the rate", 50, 100, []step{
+			{take: 100, ok: false, retry: 20 * time.Millisecond},
+			{advance: 10 * time.Millisecond, ok: false, retry: 10 * time.Millisecond},
+			{advance: 10 * time.Millisecond, take: 1, ok: false, retry: 20 * time.Millisecond},
+			{advance: time.Second, take: 50, ok: false, retry: 20 * time.Millisecond},
+		}},
+		{"never more than the burst", 50, 100, []step{
+			{take: 100, ok: false, retry: 20 * time.Millisecond},
+			{advance: time.Hour, take: 100, ok: false, retry: 20 * time.Millisecond},
+		}},
+		{"the sustained rate", 50, 100, []step{
+			{take: 100, ok: false, retry: 20 * time.Millisecond},
+			{advance: 20 * time.Millisecond, ok: true},
+			{advance: 20 * time.Millisecond, ok: true},
+			{ok: false, retry: 20 * time.Millisecond},
+		}},
+		{"a minute's tokens", 1, 60, []step{
+			{take: 60, ok: false, retry: time.Second},
+			{advance: 30 * time.Second, take: 30, ok: false, retry: time.Second},
+		}},
+		{"a slow rate", 0.5, 1, []step{
+			{take: 1, ok: false, retry: 2 * time.Second},
+			{advance: 1500 * time.Millisecond, ok: false, retry: 500 * time.Millisecond},
+			{advance: 500 * time.Millisecond, take: 1, ok: false, retry: 2 * time.Second},
+		}},
+		{"a clock that goes back", 1, 2, []step{
+			{take: 2, ok: false, retry: time.Second},
+			{advance: -time.Hour, ok: false, retry: time.Second},
+			{advance: 2 * time.Second, take: 2, ok: false, retry: time.Second},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			l := NewRateLimiter(tt.rate, tt.burst, c.Now)
+			for n, s := range tt.steps {
+				c.Advance(s.advance)
+				for i := range s.take {
+					if ok, retry := l.Allow("acme|client-1"); !ok {
+						t.Fatalf("step %d: request %d refused (retry after %v)", n, i+1, retry)
+					}
+				}
+				ok, retry := l.Allow("acme|client-1")
+				if ok != s.ok || (!ok && retry != s.retry) {
+					t.Fatalf("step %d: Allow = %v, %v; want %v, %v", n, ok, retry, s.ok, s.retry)
+				}
+			}
+		})
+	}
+}
+
+func TestRateLimiterKeysAreIndependent(t *testing.T) {
+	c := newClock()
+	l := NewRateLimiter(1, 3, c.Now)
+	for range 3 {
+		l.Allow("acme|a")
+	}
+	if ok, _ := l.Allow("acme|a"); ok {
+		t.Fatal("the busy key is not limited")
+	}
+	for _, key := range []string{"acme|b", "nyc|a"} {
+		if ok, _ := l.Allow(key); !ok {
+			t.Fatalf("%s is limited by another key's requests", key)
+		}
+	}
+}
+
+func TestRateLimiterForgetsIdleKeys(t *testing.T) {
+	c := newClock()
+	l := NewRateLimiter(50, 100, c.Now) // a request is refilled in 20 ms, an empty bucket in 2 s
+	for i := range 1000 {
+		l.Allow(fmt.Sprintf("acme|client-%d", i))
+	}
+	if n := l.Len(); n != 1000 {
+		t.Fatalf("Len = %d, want 1000", n)
+	}
+	c.Advance(time.Second)
+	for range 100 {
+		l.Allow("acme|busy") // empties its bucket
+	}
+	c.Advance(time.Second) // busy's bucket is not full again yet
+	l.Allow("acme|another")
+	if n := l.Len(); n != 2 {
+		t.Fatalf("Len = %d after 1,000 clients were idle for a refill, want 2 (busy and another)", n)
+	}
+	if ok, _ := l.Allow("acme|busy"); !ok {
+		t.Fatal("busy has no token a second after emptying its bucket")
+	}
+
+	l.maxKeys = 10
+	for i := range 50 {
+		l.Allow(fmt.Sprintf("acme|flood-%d", i))
+	}
+	if n := l.Len(); n > 10 {
+		t.Fatalf("Len = %d, want at most the cap of 10", n)
+	}
+}
+
+func TestRateLimiterConcurrent(t *testing.T) {
+	l := NewRateLimiter(1e-3, 100, newClock().Now) // the clock stands still: no refill
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if ok, _ := l.Allow("acme|client-1"); ok {
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != 100 {
+		t.Fatalf("%d of 400 concurrent requests allowed, want the burst of 100", allowed)
+	}
+}

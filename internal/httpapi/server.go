@@ -34,6 +34,14 @@ type Config struct {
 	// small bulk writes of a busy client to take turns, short enough not to queue behind
 	// large loads. The default is 2 s; a negative wait refuses at once.
 	MaxBulkWait time.Duration
+	// RateLimit is how many connector API requests a second each client (tenant and client
+	// id) may make after bursts of RateBurst; beyond it requests are answered 429 with
+	// Retry-After. 0 turns the limit off. The limit is per Server, so per instance.
+	RateLimit float64
+	RateBurst int
+	// TokenRateLimit is how many successful token requests a minute each client may make,
+	// in bursts of as many; 0 turns the limit off. Per instance too.
+	TokenRateLimit int
 }
 
 // Server serves the API. Create it with New.
@@ -45,6 +53,8 @@ type Server struct {
 	limiter  *auth.FailureLimiter // failed token requests per client and source address
 	sources  *auth.FailureLimiter // failed token requests per source address
 	hashes   *auth.HashChecks
+	requests *auth.RateLimiter // API requests per client; nil: no limit
+	tokens   *auth.RateLimiter // successful token requests per client; nil: no limit
 	log      *slog.Logger
 	now      func() time.Time
 	handler  http.Handler
@@ -105,6 +115,12 @@ func New(cfg Config, deps Deps) *Server {
 		now:      deps.Now,
 		metrics:  deps.Metrics,
 		bulk:     make(chan struct{}, cfg.MaxBulkRequests),
+	}
+	if cfg.RateLimit > 0 {
+		s.requests = auth.NewRateLimiter(cfg.RateLimit, cfg.RateBurst, deps.Now)
+	}
+	if cfg.TokenRateLimit > 0 {
+		s.tokens = auth.NewRateLimiter(float64(cfg.TokenRateLimit)/60, cfg.TokenRateLimit, deps.Now)
 	}
 	s.handler = s.observe(s.fallback(s.routes()))
 	return s

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/auth"
@@ -77,6 +79,9 @@ func (s *Server) connectorLimited(scope string, maxBody int64, h handlerFunc) ht
 			return err
 		}
 		info.clientID = principal.ClientID
+		if err := s.allowRequest(w, tenant, principal.ClientID); err != nil {
+			return err
+		}
 		if scope != "" {
 			if err := principal.RequireScope(scope); err != nil {
 				return err
@@ -86,6 +91,29 @@ func (s *Server) connectorLimited(scope string, maxBody int64, h handlerFunc) ht
 		ctx := context.WithValue(r.Context(), callerKey{}, caller{tenant: tenant, principal: principal})
 		return h(w, r.WithContext(ctx))
 	})
+}
+
+// allowRequest takes a request from the rate limit of the client, or answers why not.
+func (s *Server) allowRequest(w http.ResponseWriter, tenant *shiftwire.Tenant, clientID string) error {
+	if s.requests == nil {
+		return nil
+	}
+	if ok, retryAfter := s.requests.Allow(clientKey(tenant, clientID)); !ok {
+		setRetryAfter(w, retryAfter)
+		return shiftwire.Errorf(shiftwire.ETooManyRequests, "this client made more than %g requests a second (bursts of %d); retry after the time in Retry-After", s.cfg.RateLimit, max(s.cfg.RateBurst, 1))
+	}
+	return nil
+}
+
+// clientKey names a client of a tenant for the rate limits.
+func clientKey(tenant *shiftwire.Tenant, clientID string) string {
+	return tenant.Name + "|" + clientID
+}
+
+// setRetryAfter sets the Retry-After header to d in whole seconds, rounded up and at least
+// 1: a client told to retry after 0 seconds would retry at once.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.FormatInt(max(int64((d+time.Second-1)/time.Second), 1), 10))
 }
 
 // authenticate verifies the bearer token of r for tenant.

@@ -94,6 +94,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	// Only the client's own count starts over: a success must not reset the source's, or one
 	// valid client would let its address guess on under other ids.
 	s.limiter.Reset(limitKey)
+	if s.tokens != nil {
+		if ok, retryAfter := s.tokens.Allow(clientKey(tenant, client.ID)); !ok {
+			setRetryAfter(w, retryAfter)
+			return shiftwire.Errorf(shiftwire.ETooManyRequests, "this client fetched more than %d tokens in a minute; a token is valid for 30 minutes, so reuse it until it expires", s.cfg.TokenRateLimit)
+		}
+	}
 	scopes, err := auth.GrantScopes(r.PostForm.Get("scope"), client.Scopes)
 	var tokenErr *auth.TokenError
 	if errors.As(err, &tokenErr) {

@@ -48,6 +48,7 @@ type tokenAPI struct {
 	srv    *httptest.Server
 	log    *lockedBuffer
 	clock  *testClock
+	store  shiftwire.Store
 	secret string // erp's secret
 }
 
@@ -71,6 +72,13 @@ func (c *testClock) Advance(d time.Duration) {
 
 func newTokenAPI(t *testing.T, deps Deps) *tokenAPI {
 	t.Helper()
+	return newTokenAPIConfig(t, Config{}, deps)
+}
+
+// newTokenAPIConfig is newTokenAPI with the settings of cfg; its tenant settings are
+// replaced by tenant acme's.
+func newTokenAPIConfig(t *testing.T, cfg Config, deps Deps) *tokenAPI {
+	t.Helper()
 	db := storetest.OpenSQLite(t)
 	ctx := context.Background()
 	tn := &shiftwire.Tenant{Name: "acme", TimeZone: shiftwire.DefaultTimeZone}
@@ -92,13 +100,14 @@ func newTokenAPI(t *testing.T, deps Deps) *tokenAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &tokenAPI{t: t, log: &lockedBuffer{}, clock: &testClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}, secret: secret}
+	a := &tokenAPI{t: t, log: &lockedBuffer{}, clock: &testClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}, store: db, secret: secret}
 	deps.Store = db
 	deps.Issuer = auth.NewIssuer(signKey, a.clock.Now)
 	deps.Verifier = auth.NewVerifier(deps.Issuer, nil)
 	deps.Logger = slog.New(slog.NewJSONHandler(a.log, nil))
 	deps.Now = a.clock.Now
-	a.srv = httptest.NewServer(New(Config{BaseDomain: "localhost", DefaultTenant: "acme"}, deps))
+	cfg.BaseDomain, cfg.DefaultTenant = "localhost", "acme"
+	a.srv = httptest.NewServer(New(cfg, deps))
 	t.Cleanup(a.srv.Close)
 	return a
 }
