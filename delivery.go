@@ -102,6 +102,9 @@ type Completion struct {
 	HoldWebhookUntil time.Time
 	// Disable, when set, disables the webhook with this reason and empties its queue.
 	Disable DisabledReason
+	// Untracked leaves the webhook's failure tracking (FailingSince) alone: the attempt is a
+	// ping, outside the webhook's queue, so its outcome says nothing about the events'.
+	Untracked bool
 }
 
 // BacklogCounts counts the delivery queue by state.

@@ -21,6 +21,9 @@ func FailingUpdates(completions []Completion) []FailingUpdate {
 	var out []FailingUpdate
 	index := map[string]int{}
 	for _, c := range completions {
+		if c.Untracked {
+			continue
+		}
 		i, ok := index[c.Attempt.WebhookID]
 		if !ok {
 			i = len(out)

@@ -96,6 +96,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}, httpapi.Deps{
 		Store:    metrics.CountChanges(apiStore, m),
 		Metrics:  apiMetrics,
+		Engine:   engine,
 		Issuer:   issuer,
 		Verifier: auth.NewVerifier(issuer, external),
 		Logger:   log,

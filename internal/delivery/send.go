@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/signing"
 )
 
 // send makes one attempt of r and returns its completion; ok is false when there is nothing
@@ -49,13 +50,21 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 	msgID := messageID(hook, r.deliveries)
 
 	start := e.now()
+	header, respBody, end, result := e.post(ctx, info.signer, hook.DestinationURL, msgID, start, body)
+	return e.completion(info, r.deliveries, start, end, result, body, header, respBody), true
+}
+
+// post makes one signed request of body to dest, through the engine's SSRF-checked client,
+// and classifies its outcome. It returns the headers sent, nil when no request could be
+// made, the start of the response body and the time the attempt ended.
+func (e *Engine) post(ctx context.Context, signer *signing.Signer, dest, msgID string, start time.Time, body []byte) (http.Header, []byte, time.Time, Result) {
 	timestamp := strconv.FormatInt(start.Unix(), 10)
-	signature := info.signer.Sign(nil, msgID, start.Unix(), body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.DestinationURL, bytes.NewReader(body))
+	signature := signer.Sign(nil, msgID, start.Unix(), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dest, bytes.NewReader(body))
 	if err != nil {
 		// The URL was validated at creation; a URL that no longer parses fails like a
 		// destination that cannot be reached.
-		return e.completion(info, r.deliveries, start, start, Result{Outcome: shiftwire.OutcomeConnectionFailed, Err: "invalid destination URL"}, body, nil, nil), true
+		return nil, nil, start, Result{Outcome: shiftwire.OutcomeConnectionFailed, Err: "invalid destination URL"}
 	}
 	req.Header = http.Header{
 		"Content-Type":      {"application/json"},
@@ -75,8 +84,7 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 		resp.Body.Close()
 	}
 	end := e.now()
-	result := Classify(resp, err, end)
-	return e.completion(info, r.deliveries, start, end, result, body, req.Header, respBody), true
+	return req.Header, respBody, end, Classify(resp, err, end)
 }
 
 // completion turns the result of an attempt into what is written back: the attempt record,

@@ -48,6 +48,9 @@ func renderAttempt(a *shiftwire.Attempt, loc *time.Location) attemptJSON {
 		ChangeVersions:         a.ChangeVersions,
 		Attempt:                a.Attempt,
 	}
+	if out.ChangeVersions == nil {
+		out.ChangeVersions = []shiftwire.ChangeVersion{} // a ping carries none
+	}
 	if !a.NextAttemptAt.IsZero() {
 		out.NextAttemptAt = a.NextAttemptAt.In(loc).Format(timeLayout)
 	}

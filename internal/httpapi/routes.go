@@ -25,6 +25,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("DELETE "+apiBase+"webhooks/{id}", s.connector(shiftwire.ScopeWebhooksWrite, s.deleteWebhook))
 	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries", s.connector(shiftwire.ScopeWebhooksRead, s.listDeliveries))
 	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries/{deliveryId}", s.connector(shiftwire.ScopeWebhooksRead, s.getDelivery))
+	mux.Handle("POST "+apiBase+"webhooks/{id}/ping", s.connector(shiftwire.ScopeWebhooksWrite, s.pingWebhook))
 	s.collectionRoutes(mux)
 
 	// Delta: the changes of a collection since a deltaToken; GET /{collection}?delta starts one.

@@ -59,6 +59,7 @@ type Server struct {
 	now      func() time.Time
 	handler  http.Handler
 	metrics  http.Handler
+	engine   Engine
 
 	tenants sync.Map // name -> *shiftwire.Tenant; tenants never change once created
 
@@ -73,11 +74,22 @@ type Deps struct {
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Engine pings destinations and is woken by retry; nil answers those operations 500.
+	Engine Engine
 	// Metrics serves GET /metrics; nil leaves the route out.
 	Metrics http.Handler
 	// HashChecks bounds the client secret checks of the token endpoint running at once;
 	// nil means auth.DefaultMaxHashChecks, each waited for at most auth.DefaultHashCheckWait.
 	HashChecks *auth.HashChecks
+}
+
+// Engine is what the webhook operations need of the delivery engine.
+type Engine interface {
+	// Ping sends one signed Ping event to hook's destination now and returns the recorded
+	// attempt.
+	Ping(ctx context.Context, hook *shiftwire.Webhook) (*shiftwire.Attempt, error)
+	// Wake makes due deliveries be claimed now.
+	Wake()
 }
 
 // New returns a Server for cfg.
@@ -114,6 +126,7 @@ func New(cfg Config, deps Deps) *Server {
 		log:      deps.Logger,
 		now:      deps.Now,
 		metrics:  deps.Metrics,
+		engine:   deps.Engine,
 		bulk:     make(chan struct{}, cfg.MaxBulkRequests),
 	}
 	if cfg.RateLimit > 0 {

@@ -23,17 +23,20 @@ func outcome(w *shiftwire.Webhook, at time.Time, ok bool) shiftwire.Completion {
 
 // testFailingUpdates checks that a batch of completions tracks each webhook's failures as
 // shiftwire.FailingUpdates decides: the first failure since the last success is kept, a
-// success clears it, and a failure after a success in the batch replaces it.
+// success clears it, and a failure after a success in the batch replaces it. An untracked
+// completion (a ping) changes nothing of it.
 func testFailingUpdates(t *testing.T, s shiftwire.Store) {
 	ctx := context.Background()
 	tn := mustTenant(t, s, "acme")
 	t0 := time.Now().UTC().Truncate(time.Millisecond)
 	t1, t2 := t0.Add(time.Minute), t0.Add(2*time.Minute)
 	hooks := map[string]*shiftwire.Webhook{}
-	for _, name := range []string{"fails", "kept", "replaced", "recovers", "succeeds", "fresh"} {
+	for _, name := range []string{"fails", "kept", "replaced", "recovers", "succeeds", "fresh", "pinged", "pingFails"} {
 		hooks[name] = mustWebhook(t, s, tn.ID, shiftwire.Clockings)
 	}
-	mustComplete(t, s, outcome(hooks["kept"], t0, false), outcome(hooks["replaced"], t0, false), outcome(hooks["succeeds"], t0, false))
+	mustComplete(t, s, outcome(hooks["kept"], t0, false), outcome(hooks["replaced"], t0, false), outcome(hooks["succeeds"], t0, false),
+		outcome(hooks["pinged"], t0, false))
+	untracked := func(c shiftwire.Completion) shiftwire.Completion { c.Untracked = true; return c }
 	batch := []shiftwire.Completion{
 		outcome(hooks["fails"], t1, false),
 		outcome(hooks["kept"], t1, false),
@@ -44,9 +47,12 @@ func testFailingUpdates(t *testing.T, s shiftwire.Store) {
 		outcome(hooks["replaced"], t2, false),
 		outcome(hooks["recovers"], t2, true),
 		outcome(hooks["fresh"], t2, true),
+		untracked(outcome(hooks["pinged"], t1, true)),
+		untracked(outcome(hooks["pingFails"], t1, false)),
 	}
 	mustComplete(t, s, batch...)
-	want := map[string]time.Time{"fails": t1, "kept": t0, "replaced": t2, "recovers": {}, "succeeds": {}, "fresh": {}}
+	want := map[string]time.Time{"fails": t1, "kept": t0, "replaced": t2, "recovers": {}, "succeeds": {}, "fresh": {},
+		"pinged": t0, "pingFails": {}}
 	for name, w := range hooks {
 		got, err := s.Webhook(ctx, tn.ID, w.ID)
 		if err != nil {

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
+
+// opsReceiver is a loopback destination that records what it receives and answers with
+// status, which a test may change.
+type opsReceiver struct {
+	*httptest.Server
+	status atomic.Int32
+	header http.Header // the answer's extra headers, set before use
+
+	mu       sync.Mutex
+	received []receivedRequest
+}
+
+type receivedRequest struct {
+	header http.Header
+	body   []byte
+}
+
+func newOpsReceiver(t *testing.T, status int) *opsReceiver {
+	rc := &opsReceiver{header: http.Header{}}
+	rc.status.Store(int32(status))
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.received = append(rc.received, receivedRequest{r.Header.Clone(), body})
+		rc.mu.Unlock()
+		for k, v := range rc.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(int(rc.status.Load()))
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func (rc *opsReceiver) requests() []receivedRequest {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]receivedRequest(nil), rc.received...)
+}
+
+// post sends an operation of SPEC section 14 as f's client.
+func (f *deliveryFixture) post(path string) *apiResponse {
+	return f.srv.do(apiRequest{method: http.MethodPost, path: "/connector/protimeapi/api/v1/" + path, host: "acme.localhost", token: f.token})
+}
+
+type pingAttempt struct {
+	ID             string   `json:"id"`
+	StatusCode     int      `json:"statusCode"`
+	Outcome        string   `json:"outcome"`
+	ChangeVersions []string `json:"changeVersions"`
+	Attempt        int      `json:"attempt"`
+	NextAttemptAt  string   `json:"nextAttemptAt"`
+}
+
+func TestPing(t *testing.T) {
+	f := newDeliveryFixture(t)
+	rc := newOpsReceiver(t, http.StatusOK)
+	hook := f.createWebhook(t, rc.URL)
+	id := fmt.Sprint(hook["id"])
+
+	resp := f.post("webhooks/" + id + "/ping")
+	resp.wantStatus(t, http.StatusOK)
+	var a pingAttempt
+	json.Unmarshal(resp.body, &a)
+	if a.Outcome != "Succeeded" || a.StatusCode != 200 || a.Attempt != 1 || a.ChangeVersions == nil || len(a.ChangeVersions) != 0 || a.NextAttemptAt != "" {
+		t.Fatalf("ping answered %s", resp.body)
+	}
+
+	got := rc.requests()
+	if len(got) != 1 {
+		t.Fatalf("the receiver got %d requests, want the ping alone", len(got))
+	}
+	verifier, err := standardwebhooks.NewWebhook(fmt.Sprint(hook["key"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifier.Verify(got[0].body, got[0].header); err != nil {
+		t.Fatalf("the ping's signature does not verify: %v", err)
+	}
+	var ping struct {
+		ChangeType string `json:"changeType"`
+		Data       struct {
+			WebhookID string `json:"webhookId"`
+			SentAt    string `json:"sentAt"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(got[0].body, &ping); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := time.Parse(time.RFC3339, ping.Data.SentAt); ping.ChangeType != "Ping" || ping.Data.WebhookID != id || err != nil {
+		t.Fatalf("the ping is %s", got[0].body)
+	}
+	if ua := got[0].header.Get("User-Agent"); ua == "" || got[0].header.Get("Content-Type") != "application/json" {
+		t.Fatalf("the ping's headers are %v", got[0].header)
+	}
+
+	list := f.deliveries(t, hook, "", 1)
+	if len(list.Value) != 1 || list.Value[0].ID != a.ID || len(list.Value[0].ChangeVersions) != 0 {
+		t.Fatalf("the deliveries list %+v, want the ping's attempt %s", list.Value, a.ID)
+	}
+	detail := f.get(t, "webhooks/"+id+"/deliveries/"+a.ID)
+	detail.wantStatus(t, http.StatusOK)
+	var d struct {
+		Request struct {
+			Headers map[string]string `json:"headers"`
+			Body    json.RawMessage   `json:"body"`
+		} `json:"request"`
+	}
+	json.Unmarshal(detail.body, &d)
+	if d.Request.Headers["Webhook-Signature"] != got[0].header.Get("Webhook-Signature") || string(d.Request.Body) != string(got[0].body) {
+		t.Fatalf("the recorded ping is %s", detail.body)
+	}
+}
+
+func TestPingFailingLeavesWebhookAlone(t *testing.T) {
+	// With --disable-after 1s, a failed ping that counted as the start of a failure would
+	// disable the webhook at its next failed event a second later.
+	f := newDeliveryFixture(t, "--disable-after", "1s")
+	rc := newOpsReceiver(t, http.StatusInternalServerError)
+	hook := f.createWebhook(t, rc.URL)
+	id := fmt.Sprint(hook["id"])
+
+	resp := f.post("webhooks/" + id + "/ping")
+	resp.wantStatus(t, http.StatusOK)
+	var a pingAttempt
+	json.Unmarshal(resp.body, &a)
+	if a.Outcome != "Failed" || a.StatusCode != 500 || a.NextAttemptAt != "" {
+		t.Fatalf("a failed ping answered %s", resp.body)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	writeBreakDefinitions(t, f.srv, f.token, 1, []int64{9})
+	f.deliveries(t, hook, "outcome eq 'Failed'", 2) // the ping and the event
+	var got struct {
+		Status         string `json:"status"`
+		DisabledReason string `json:"disabledReason"`
+	}
+	json.Unmarshal(f.get(t, "webhooks/"+id).body, &got)
+	if got.Status != string(shiftwire.WebhookEnabled) {
+		t.Fatalf("after a failed ping and one failed event the webhook is %+v, want Enabled", got)
+	}
+}
+
+func TestPingRefused(t *testing.T) {
+	f := newDeliveryFixture(t)
+	rc := newOpsReceiver(t, http.StatusOK)
+	hook := f.createWebhook(t, rc.URL)
+	id := fmt.Sprint(hook["id"])
+
+	// Another tenant's webhook is not found.
+	db := f.srv.db
+	createTenant(t, db, "globex", "")
+	other := addClient(t, db, "globex", shiftwire.ScopeWebhooksWrite, shiftwire.ScopeWebhooksRead, shiftwire.ReadScope(shiftwire.BreakDefinitions))
+	for _, op := range []string{"ping"} {
+		f.srv.do(apiRequest{method: http.MethodPost, path: "/connector/protimeapi/api/v1/webhooks/" + id + "/" + op, host: "globex.localhost",
+			token: f.srv.token(other)}).wantStatus(t, http.StatusNotFound)
+	}
+	// Reading webhooks is not enough (401 with insufficient_scope, SPEC section 3).
+	reader := addClient(t, db, "acme", shiftwire.ScopeWebhooksRead, shiftwire.ReadScope(shiftwire.BreakDefinitions))
+	f.srv.do(apiRequest{method: http.MethodPost, path: "/connector/protimeapi/api/v1/webhooks/" + id + "/ping", host: "acme.localhost",
+		token: f.srv.token(reader)}).wantStatus(t, http.StatusUnauthorized)
+
+	// A deleted webhook is not pinged.
+	f.srv.do(apiRequest{method: http.MethodDelete, path: "/connector/protimeapi/api/v1/webhooks/" + id, host: "acme.localhost",
+		token: f.token}).wantStatus(t, http.StatusNoContent)
+	f.post("webhooks/"+id+"/ping").wantStatus(t, http.StatusConflict)
+	if n := len(rc.requests()); n != 0 {
+		t.Fatalf("the receiver got %d requests", n)
+	}
+}
