@@ -93,6 +93,10 @@ type Store interface {
 	// ReleaseLeases makes the given deliveries due again at once, those that still hold
 	// lease.
 	ReleaseLeases(ctx context.Context, lease Lease, ids []int64) error
+	// RetryDeliveries makes every delivery of one webhook of tenantID that waits for a later
+	// attempt (a retry, or a hold while its destination is down) due at now, leaving leased
+	// ones alone, and returns how many it made due.
+	RetryDeliveries(ctx context.Context, tenantID int64, webhookID string, now time.Time) (int, error)
 	// ReleaseAllLeases makes every leased delivery due again at once, for a single instance
 	// starting up after a crash.
 	ReleaseAllLeases(ctx context.Context) error

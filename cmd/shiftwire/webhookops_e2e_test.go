@@ -166,7 +166,7 @@ func TestPingRefused(t *testing.T) {
 	db := f.srv.db
 	createTenant(t, db, "globex", "")
 	other := addClient(t, db, "globex", shiftwire.ScopeWebhooksWrite, shiftwire.ScopeWebhooksRead, shiftwire.ReadScope(shiftwire.BreakDefinitions))
-	for _, op := range []string{"ping"} {
+	for _, op := range []string{"ping", "retry"} {
 		f.srv.do(apiRequest{method: http.MethodPost, path: "/connector/protimeapi/api/v1/webhooks/" + id + "/" + op, host: "globex.localhost",
 			token: f.srv.token(other)}).wantStatus(t, http.StatusNotFound)
 	}
@@ -181,5 +181,64 @@ func TestPingRefused(t *testing.T) {
 	f.post("webhooks/"+id+"/ping").wantStatus(t, http.StatusConflict)
 	if n := len(rc.requests()); n != 0 {
 		t.Fatalf("the receiver got %d requests", n)
+	}
+}
+
+func TestRetry(t *testing.T) {
+	f := newDeliveryFixture(t)
+	// The receiver is down and asks for an hour: without retry the events would wait that
+	// long, far beyond this test's bound.
+	rc := newOpsReceiver(t, http.StatusServiceUnavailable)
+	rc.header.Set("Retry-After", "3600")
+	hook := f.createWebhook(t, rc.URL)
+	id := fmt.Sprint(hook["id"])
+	verifier, err := standardwebhooks.NewWebhook(fmt.Sprint(hook["key"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	writeBreakDefinitions(t, f.srv, f.token, 1, []int64{7, 8})
+	failed := f.deliveries(t, hook, "outcome eq 'Failed'", 1)
+	if failed.Value[0].NextAttemptAt == "" {
+		t.Fatalf("the failed attempt has no next attempt: %+v", failed.Value[0])
+	}
+	// The destination is down: its other event is held too, and nothing more is tried.
+	time.Sleep(300 * time.Millisecond)
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("the receiver got %d requests while down, want 1", n)
+	}
+
+	rc.status.Store(http.StatusOK)
+	resp := f.post("webhooks/" + id + "/retry")
+	resp.wantStatus(t, http.StatusAccepted)
+	var got struct {
+		Retried int `json:"retried"`
+	}
+	json.Unmarshal(resp.body, &got)
+	if got.Retried != 2 {
+		t.Fatalf("retry answered %s, want both events made due", resp.body)
+	}
+	waitFor(t, 5*time.Second, "both events after retry", func() bool {
+		ok := map[string]bool{}
+		for _, r := range rc.requests()[1:] {
+			var ev struct {
+				Data struct {
+					ID int64 `json:"id"`
+				} `json:"data"`
+			}
+			json.Unmarshal(r.body, &ev)
+			if verifier.Verify(r.body, r.header) == nil {
+				ok[fmt.Sprint(ev.Data.ID)] = true
+			}
+		}
+		return ok["7"] && ok["8"]
+	})
+	f.deliveries(t, hook, "outcome eq 'Succeeded'", 2)
+
+	// Nothing waits any more.
+	resp = f.post("webhooks/" + id + "/retry")
+	resp.wantStatus(t, http.StatusAccepted)
+	if string(resp.body) != `{"retried":0}` && string(resp.body) != "{\"retried\":0}\n" {
+		t.Fatalf("a second retry answered %s", resp.body)
 	}
 }

@@ -41,3 +41,24 @@ func (s *Server) pingWebhook(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, renderAttempt(a, callerOf(r.Context()).tenant.Location()))
 	return nil
 }
+
+// retryWebhook serves POST /webhooks/{id}/retry: every delivery of the webhook waiting for a
+// retry, or held while its destination is down, is due now, and the engine is woken to send
+// them; a destination being probed is probed now. 202 with how many were made due.
+func (s *Server) retryWebhook(w http.ResponseWriter, r *http.Request) error {
+	hook, err := s.operableWebhook(r)
+	if err != nil {
+		return err
+	}
+	n, err := s.store.RetryDeliveries(r.Context(), hook.TenantID, hook.ID, s.now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.engine.Wake()
+	}
+	writeJSON(w, http.StatusAccepted, struct {
+		Retried int `json:"retried"`
+	}{n})
+	return nil
+}

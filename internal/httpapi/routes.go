@@ -26,6 +26,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries", s.connector(shiftwire.ScopeWebhooksRead, s.listDeliveries))
 	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries/{deliveryId}", s.connector(shiftwire.ScopeWebhooksRead, s.getDelivery))
 	mux.Handle("POST "+apiBase+"webhooks/{id}/ping", s.connector(shiftwire.ScopeWebhooksWrite, s.pingWebhook))
+	mux.Handle("POST "+apiBase+"webhooks/{id}/retry", s.connector(shiftwire.ScopeWebhooksWrite, s.retryWebhook))
 	s.collectionRoutes(mux)
 
 	// Delta: the changes of a collection since a deltaToken; GET /{collection}?delta starts one.

@@ -204,6 +204,16 @@ func (db *DB) ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []in
 	return err
 }
 
+// RetryDeliveries makes the webhook's deliveries that wait for a later attempt due at now.
+func (db *DB) RetryDeliveries(ctx context.Context, tenantID int64, webhookID string, now time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE deliveries SET next_attempt_at = $1
+		WHERE tenant_id = $2 AND webhook_id = $3 AND next_attempt_at > $1 AND lease_until <= $1`, now, tenantID, webhookID)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // ReleaseAllLeases makes every leased delivery due again at once, which only a single
 // instance starting up may do.
 func (db *DB) ReleaseAllLeases(ctx context.Context) error {

@@ -220,6 +220,18 @@ func (db *DB) ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []in
 	})
 }
 
+// RetryDeliveries makes the webhook's deliveries that wait for a later attempt due at now.
+func (db *DB) RetryDeliveries(ctx context.Context, tenantID int64, webhookID string, now time.Time) (int, error) {
+	at := millis(now)
+	res, err := db.exec(ctx, bookkeeping, `UPDATE deliveries SET next_attempt_at = ?
+		WHERE tenant_id = ? AND webhook_id = ? AND next_attempt_at > ? AND lease_until <= ?`, at, tenantID, webhookID, at, at)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // ReleaseAllLeases makes every leased delivery due again at once.
 func (db *DB) ReleaseAllLeases(ctx context.Context) error {
 	_, err := db.exec(ctx, bookkeeping, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now()))

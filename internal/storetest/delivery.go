@@ -343,6 +343,64 @@ func testReleaseLeases(t *testing.T, s shiftwire.Store) {
 	}
 }
 
+// testRetryDeliveries checks that the deliveries of one webhook waiting for a later attempt
+// become due at once, and nothing else: not another webhook's, not a leased one, not through
+// another tenant.
+func testRetryDeliveries(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	other := mustTenant(t, s, "globex")
+	w := mustWebhook(t, s, tn.ID, shiftwire.Clockings)
+	w2 := mustWebhook(t, s, tn.ID, shiftwire.Clockings)
+	put(t, s, tn.ID, clocking(1, 1, "2024-01-01"), clocking(2, 1, "2024-01-01"), clocking(3, 1, "2024-01-01"))
+	now := later()
+	ds := claimAll(t, s, now, now.Add(time.Hour))
+	if len(ds) != 6 {
+		t.Fatalf("claimed %d, want 6", len(ds))
+	}
+	var retried []int64
+	var failed []shiftwire.Completion
+	leftLeased := false
+	for _, d := range ds {
+		if d.WebhookID == w.ID && !leftLeased {
+			leftLeased = true // stays leased: another instance is sending it
+			continue
+		}
+		c := completion([]*shiftwire.Delivery{d}, now, false)
+		c.Attempt.ID = shiftwire.NewID(now.Add(time.Duration(d.ID) * time.Millisecond))
+		c.Attempt.NextAttemptAt = now.Add(time.Hour)
+		failed = append(failed, c)
+		if d.WebhookID == w.ID {
+			retried = append(retried, d.ID)
+		}
+	}
+	mustComplete(t, s, failed...)
+	if got := claimAll(t, s, now, now.Add(time.Hour)); len(got) != 0 {
+		t.Fatalf("claimed %d deliveries waiting for their retry", len(got))
+	}
+
+	if n, err := s.RetryDeliveries(ctx, other.ID, w.ID, now); err != nil || n != 0 {
+		t.Fatalf("RetryDeliveries through another tenant = %d, %v; want 0", n, err)
+	}
+	n, err := s.RetryDeliveries(ctx, tn.ID, w.ID, now)
+	if err != nil || n != len(retried) {
+		t.Fatalf("RetryDeliveries = %d, %v; want %d", n, err, len(retried))
+	}
+	got := claimAll(t, s, now, now.Add(time.Hour))
+	var ids []int64
+	for _, d := range got {
+		ids = append(ids, d.ID)
+	}
+	slices.Sort(ids)
+	slices.Sort(retried)
+	if !slices.Equal(ids, retried) {
+		t.Fatalf("claimed %v after the retry, want %v", ids, retried)
+	}
+	if n, err := s.RetryDeliveries(ctx, tn.ID, w2.ID, now.Add(2*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("RetryDeliveries of deliveries already due = %d, %v; want 0", n, err)
+	}
+}
+
 // testExpireWebhooks checks that webhooks are disabled as Expired at validUntil, once.
 func testExpireWebhooks(t *testing.T, s shiftwire.Store) {
 	ctx := context.Background()

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"CompleteDisables", testCompleteDisables},
 		{"FailingUpdates", testFailingUpdates},
 		{"ReleaseLeases", testReleaseLeases},
+		{"RetryDeliveries", testRetryDeliveries},
 		{"LeaseFencing", testLeaseFencing},
 		{"ExpireWebhooks", testExpireWebhooks},
 		{"Prune", testPrune},
