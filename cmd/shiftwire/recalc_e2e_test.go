@@ -133,4 +133,31 @@ func TestRecalculation(t *testing.T) {
 	if _, ok := read(shiftwire.CalculatedTotals)["2025-03-19"]; ok {
 		t.Fatal("a day without Active clockings keeps its totals")
 	}
+
+	// An absence adds to its day's presence; a day with only an absence has totals too.
+	put("absence-definitions/1", `{"name":{"default":"Leave"},"code":"VAK"}`)
+	put("absences/1", `{"person":{"id":1},"resultingAbsenceDefinition":{"id":1},"date":"2025-03-18","durationInMinutes":60}`)
+	wantFields := func(date string, want map[string]float64) {
+		t.Helper()
+		got := read(shiftwire.CalculatedTotals)[date]
+		for field, v := range want {
+			if got[field] != v {
+				t.Errorf("%s %s = %v, want %v", date, field, got[field], v)
+			}
+		}
+	}
+	wantFields("2025-03-18", map[string]float64{"timePresentDurationInMinutes": 420, "calculatedPresenceDurationInMinutes": 480,
+		"flextimeDurationInMinutes": 24, "flextimeBalanceInMinutes": 108})
+	put("absences/2", `{"person":{"id":1},"resultingAbsenceDefinition":{"id":1},"date":"2025-03-20","durationInMinutes":456}`)
+	wantFields("2025-03-20", map[string]float64{"timePresentDurationInMinutes": 0, "calculatedPresenceDurationInMinutes": 456,
+		"normalTimeDurationInMinutes": 456, "flextimeBalanceInMinutes": 108})
+
+	// A contract change moves the normal time of every day it covers: 4 working days of 456.
+	put("contracts/1", `{"person":{"id":1},"from":"2025-01-01","contractHoursInMinutes":1824,"fullTimeEquivalentInMinutes":2280,"numberOfWorkingDaysPerWeek":4}`)
+	wantTotals("2025-03-17", 540, 456, 84, 84)
+	if got := read(shiftwire.CalculatedTotals)["2025-03-20"]; got["normalTimeDurationInMinutes"] != 456.0 {
+		t.Fatalf("Thursday under a 4-day contract: %v", got)
+	}
+	put("contracts/1", `{"person":{"id":1},"from":"2025-01-01","contractHoursInMinutes":1520,"fullTimeEquivalentInMinutes":2280,"numberOfWorkingDaysPerWeek":4}`)
+	wantTotals("2025-03-17", 540, 380, 160, 160)
 }
