@@ -201,6 +201,14 @@ func TestEveryWebhookCollection(t *testing.T) {
 // TestEveryWebhookCollectionPostgres is TestEveryWebhookCollection on PostgreSQL, run when
 // TEST_DATABASE_URL is set.
 func TestEveryWebhookCollectionPostgres(t *testing.T) {
+	srv, client := startPostgresServer(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	checkEveryWebhookCollection(t, srv, client)
+}
+
+// startPostgresServer starts serve on a schema of TEST_DATABASE_URL (skipping the test
+// without it) with args, and returns it with a client of tenant acme holding every scope.
+func startPostgresServer(t *testing.T, args ...string) (*testServer, testClient) {
+	t.Helper()
 	dbURL := pgTestSchema(t)
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -214,8 +222,8 @@ func TestEveryWebhookCollectionPostgres(t *testing.T) {
 		t.Fatalf("clients create: %v %q\n%s", err, out, errOut)
 	}
 	client.Tenant = "acme"
-	srv := startServerEnv(t, nil, append([]string{"--addr", "127.0.0.1:0", "--allow-private-destinations", "--allow-insecure-destinations"}, store...)...)
-	checkEveryWebhookCollection(t, srv, client)
+	srv := startServerEnv(t, nil, append(append([]string{"--addr", "127.0.0.1:0"}, args...), store...)...)
+	return srv, client
 }
 
 // checkEveryWebhookCollection runs TestEveryWebhookCollection on srv as client, which holds

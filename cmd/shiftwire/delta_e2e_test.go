@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -12,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/shiftwire/shiftwire"
 )
 
 const terminalsPath = "/connector/protimeapi/api/v1/terminals"
@@ -270,20 +266,7 @@ func TestDeltaWhileWriting(t *testing.T) {
 // TestDeltaWhileWritingPostgres is TestDeltaWhileWriting on PostgreSQL, run when
 // TEST_DATABASE_URL is set: there writes commit concurrently, under the tenant's lock.
 func TestDeltaWhileWritingPostgres(t *testing.T) {
-	dbURL := pgTestSchema(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	store := []string{"--database-url", dbURL, "--master-key", base64.StdEncoding.EncodeToString(key)}
-	if _, errOut, err := runCmd(t, nil, append([]string{"tenants", "create", "acme"}, store...)...); err != nil {
-		t.Fatalf("tenants create: %v\n%s", err, errOut)
-	}
-	out, errOut, err := runCmd(t, nil, append([]string{"clients", "create", "--tenant", "acme", "--scope", strings.Join(shiftwire.AllScopes(), " ")}, store...)...)
-	var client testClient
-	if err != nil || json.Unmarshal([]byte(out), &client) != nil {
-		t.Fatalf("clients create: %v %q\n%s", err, out, errOut)
-	}
-	client.Tenant = "acme"
-	srv := startServerEnv(t, nil, append([]string{"--addr", "127.0.0.1:0"}, store...)...)
+	srv, client := startPostgresServer(t)
 	checkDeltaWhileWriting(t, srv, client)
 }
 
