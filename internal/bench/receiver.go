@@ -126,22 +126,30 @@ func (t *Tracker) event(hook int, id int64, now int64) {
 // answers 200 at once. A request whose signature does not verify gets 401 and is counted, so
 // a run with broken signing cannot look fast.
 func (t *Tracker) Handler(hook int, key []byte) http.Handler {
+	return signedHandler(key, &t.requests, &t.badSignatures, &t.unexpected, func(body []byte, ns int64) bool {
+		return eachEventID(body, func(id int64) { t.event(hook, id, ns) })
+	})
+}
+
+// signedHandler is a destination that counts each request, verifies its signature with key
+// (401 and counted when it does not verify), hands the body and the time it arrived to
+// record, counting it as unexpected when record reports false, and answers 200 at once.
+func signedHandler(key []byte, requests, badSignatures, unexpected *atomic.Int64, record func(body []byte, ns int64) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return
 		}
-		t.requests.Add(1)
+		requests.Add(1)
 		now := time.Now()
 		if err := signing.Verify(key, r.Header.Get(signing.HeaderID), r.Header.Get(signing.HeaderTimestamp),
 			r.Header.Get(signing.HeaderSignature), body, now, 0); err != nil {
-			t.badSignatures.Add(1)
+			badSignatures.Add(1)
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		ns := now.UnixNano()
-		if !eachEventID(body, func(id int64) { t.event(hook, id, ns) }) {
-			t.unexpected.Add(1)
+		if !record(body, now.UnixNano()) {
+			unexpected.Add(1)
 		}
 		w.WriteHeader(http.StatusOK)
 	})

@@ -3,14 +3,11 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/shiftwire/shiftwire/internal/signing"
 )
 
 // VersionTracker follows the events of a run in which the server writes objects of its own
@@ -153,24 +150,8 @@ func (t *VersionTracker) event(hook int, v uint64, id int64, now int64) {
 // signature as Tracker.Handler does, records every event of the body by its changeVersion,
 // and answers 200 at once.
 func (t *VersionTracker) Handler(hook int, key []byte) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return
-		}
-		t.requests.Add(1)
-		now := time.Now()
-		if err := signing.Verify(key, r.Header.Get(signing.HeaderID), r.Header.Get(signing.HeaderTimestamp),
-			r.Header.Get(signing.HeaderSignature), body, now, 0); err != nil {
-			t.badSignatures.Add(1)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		ns := now.UnixNano()
-		if !eachEventVersion(body, func(v uint64, id int64) { t.event(hook, v, id, ns) }) {
-			t.unexpected.Add(1)
-		}
-		w.WriteHeader(http.StatusOK)
+	return signedHandler(key, &t.requests, &t.badSignatures, &t.unexpected, func(body []byte, ns int64) bool {
+		return eachEventVersion(body, func(v uint64, id int64) { t.event(hook, v, id, ns) })
 	})
 }
 
