@@ -23,11 +23,19 @@ type Store interface {
 	TenantByName(ctx context.Context, name string) (*Tenant, error)
 	// Tenant returns the tenant with id.
 	Tenant(ctx context.Context, id int64) (*Tenant, error)
+	// ListTenants returns every tenant, in name order.
+	ListTenants(ctx context.Context) ([]*Tenant, error)
 
 	// CreateClient inserts c and sets its CreatedAt.
 	CreateClient(ctx context.Context, c *Client) error
 	// Client returns the client of tenantID with the public id clientID.
 	Client(ctx context.Context, tenantID int64, clientID string) (*Client, error)
+	// ListClients returns the clients of tenantID in id order, without their secret
+	// hashes: listing is for showing, never for checking a secret.
+	ListClients(ctx context.Context, tenantID int64) ([]*Client, error)
+	// DeleteClient deletes the client of tenantID with clientID, and its deltas, which no
+	// one can read any more; ENotFound when there is no such client.
+	DeleteClient(ctx context.Context, tenantID int64, clientID string) error
 
 	// CreateWebhook inserts w and, atomically with respect to change writes, sets
 	// w.CreatedAfter to the tenant's last change version: the webhook receives exactly the

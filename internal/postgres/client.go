@@ -36,3 +36,37 @@ func (db *DB) Client(ctx context.Context, tenantID int64, clientID string) (*shi
 	c.CreatedAt = c.CreatedAt.UTC()
 	return &c, nil
 }
+
+// ListClients returns the clients of tenantID in id order, without their secret hashes.
+func (db *DB) ListClients(ctx context.Context, tenantID int64) ([]*shiftwire.Client, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, scopes, created_at FROM clients WHERE tenant_id = $1 ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*shiftwire.Client
+	for rows.Next() {
+		c := shiftwire.Client{TenantID: tenantID}
+		if err := rows.Scan(&c.ID, &c.Scopes, &c.CreatedAt); err != nil {
+			return nil, err
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteClient deletes the client of tenantID with clientID and its deltas.
+func (db *DB) DeleteClient(ctx context.Context, tenantID int64, clientID string) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM clients WHERE tenant_id = $1 AND id = $2`, tenantID, clientID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return shiftwire.NotFound("client not found")
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM deltas WHERE tenant_id = $1 AND client_id = $2`, tenantID, clientID)
+		return err
+	})
+}

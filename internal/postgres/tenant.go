@@ -74,3 +74,22 @@ func lockTenant(ctx context.Context, tx pgx.Tx, id int64) (int64, error) {
 	}
 	return last, err
 }
+
+// ListTenants returns every tenant, in name order.
+func (db *DB) ListTenants(ctx context.Context) ([]*shiftwire.Tenant, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, name, time_zone, created_at FROM tenants ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*shiftwire.Tenant
+	for rows.Next() {
+		var t shiftwire.Tenant
+		if err := rows.Scan(&t.ID, &t.Name, &t.TimeZone, &t.CreatedAt); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = t.CreatedAt.UTC()
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}

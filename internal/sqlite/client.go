@@ -36,3 +36,40 @@ func (db *DB) Client(ctx context.Context, tenantID int64, clientID string) (*shi
 	c.CreatedAt = fromMillis(created)
 	return &c, nil
 }
+
+// ListClients returns the clients of tenantID in id order, without their secret hashes.
+func (db *DB) ListClients(ctx context.Context, tenantID int64) ([]*shiftwire.Client, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, scopes, created_at FROM clients WHERE tenant_id = ? ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*shiftwire.Client
+	for rows.Next() {
+		c := shiftwire.Client{TenantID: tenantID}
+		var scopes string
+		var created int64
+		if err := rows.Scan(&c.ID, &scopes, &created); err != nil {
+			return nil, err
+		}
+		c.Scopes = strings.Fields(scopes)
+		c.CreatedAt = fromMillis(created)
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteClient deletes the client of tenantID with clientID and its deltas.
+func (db *DB) DeleteClient(ctx context.Context, tenantID int64, clientID string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE tenant_id = ? AND id = ?`, tenantID, clientID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return shiftwire.NotFound("client not found")
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM deltas WHERE tenant_id = ? AND client_id = ?`, tenantID, clientID)
+		return err
+	})
+}

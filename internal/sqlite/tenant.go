@@ -45,3 +45,23 @@ func (db *DB) tenant(ctx context.Context, where string, arg any) (*shiftwire.Ten
 	t.CreatedAt = fromMillis(created)
 	return &t, nil
 }
+
+// ListTenants returns every tenant, in name order.
+func (db *DB) ListTenants(ctx context.Context) ([]*shiftwire.Tenant, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, time_zone, created_at FROM tenants ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*shiftwire.Tenant
+	for rows.Next() {
+		var t shiftwire.Tenant
+		var created int64
+		if err := rows.Scan(&t.ID, &t.Name, &t.TimeZone, &created); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = fromMillis(created)
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}

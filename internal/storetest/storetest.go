@@ -20,6 +20,8 @@ func Run(t *testing.T, open Opener) {
 		{"Ping", testPing},
 		{"Tenants", testTenants},
 		{"Clients", testClients},
+		{"ListTenants", testListTenants},
+		{"ListAndDeleteClients", testListAndDeleteClients},
 		{"WebhookRoundTrip", testWebhookRoundTrip},
 		{"WebhookIsolation", testWebhookIsolation},
 		{"WebhookList", testWebhookList},
