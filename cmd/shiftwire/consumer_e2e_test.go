@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/consumer"
+	"github.com/shiftwire/shiftwire/internal/signing"
+)
+
+// consumerSink is a loopback destination running the consumer package's handler for one
+// collection, recording the events it applied.
+type consumerSink struct {
+	*httptest.Server
+	handler *consumer.Handler
+
+	mu      sync.Mutex
+	applied []consumer.Event
+}
+
+// newConsumerSink starts a handler for collection. It holds a random key until the test
+// gives it the webhook's with SetKeys: the webhook needs the URL before it has a key.
+func newConsumerSink(t *testing.T, collection string) *consumerSink {
+	t.Helper()
+	s := &consumerSink{}
+	h, err := consumer.NewHandler(consumer.Config{
+		Collection: collection,
+		Keys:       []string{newEncodedKey(t)},
+		Apply: func(_ context.Context, ev consumer.Event) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.applied = append(s.applied, ev)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.handler = h
+	s.Server = httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newEncodedKey(t *testing.T) string {
+	t.Helper()
+	k, err := signing.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signing.EncodeKey(k.Reveal())
+}
+
+func (s *consumerSink) events() []consumer.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]consumer.Event(nil), s.applied...)
+}
+
+// waitApplied waits until the sink applied version v of object id.
+func (s *consumerSink) waitApplied(t *testing.T, id int64, v string) consumer.Event {
+	t.Helper()
+	var found consumer.Event
+	waitFor(t, 20*time.Second, fmt.Sprintf("object %d at %s", id, v), func() bool {
+		for _, ev := range s.events() {
+			if ev.ID == id && ev.ChangeVersion.String() == v {
+				found = ev
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// post sends body with header to the sink and returns the status.
+func (s *consumerSink) post(t *testing.T, body []byte, header map[string]string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// recordedAttempt is an attempt as GET /webhooks/{id}/deliveries/{deliveryId} shows it.
+type recordedAttempt struct {
+	StatusCode     int      `json:"statusCode"`
+	Outcome        string   `json:"outcome"`
+	ChangeVersions []string `json:"changeVersions"`
+	Request        struct {
+		Headers map[string]string `json:"headers"`
+		Body    json.RawMessage   `json:"body"`
+	} `json:"request"`
+}
+
+// attempts returns every recorded attempt of webhook id, newest first, in full.
+func (f *fixture) attempts(t *testing.T, id string) []recordedAttempt {
+	t.Helper()
+	var list struct {
+		Value []struct {
+			ID string `json:"id"`
+		} `json:"value"`
+	}
+	f.call(f.acme, http.MethodGet, webhooksPath+"/"+id+"/deliveries", "").decodeLoose(t, &list)
+	out := make([]recordedAttempt, len(list.Value))
+	for i, a := range list.Value {
+		f.call(f.acme, http.MethodGet, webhooksPath+"/"+id+"/deliveries/"+a.ID, "").decodeLoose(t, &out[i])
+	}
+	return out
+}
+
+// waitAttempts waits until webhook id has at least n recorded attempts (their outcomes are
+// written shortly after the destination answered) and returns them, newest first.
+func (f *fixture) waitAttempts(t *testing.T, id string, n int) []recordedAttempt {
+	t.Helper()
+	var got []recordedAttempt
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d attempts of webhook %s", n, id), func() bool {
+		got = f.attempts(t, id)
+		return len(got) >= n
+	})
+	return got
+}
+
+// readObject returns an object as GET shows it and its changeVersion.
+func (f *fixture) readObject(t *testing.T, path string, into any) string {
+	t.Helper()
+	resp := f.call(f.acme, http.MethodGet, collectionAPI+path, "")
+	resp.decodeLoose(t, into)
+	var v struct {
+		ChangeVersion string `json:"changeVersion"`
+	}
+	resp.decodeLoose(t, &v)
+	return v.ChangeVersion
+}
+
+// decodeLoose checks a 200 answer and decodes the members of its body that v has, as a
+// consumer does: the body has members, such as changeVersion, that v has not.
+func (r *apiResponse) decodeLoose(t *testing.T, v any) {
+	t.Helper()
+	r.wantStatus(t, http.StatusOK)
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.body, err)
+	}
+}
+
+// TestConsumerEndToEnd subscribes the consumer package's handler to a real server and
+// checks what it hands the program: every change decoded into the collection's type, equal to
+// what the API reads back and rendering back to the event, in order per object, in one-event
+// and batch mode; deletes; old changes replayed with the server's own signature skipped;
+// pings answered; and requests it cannot verify rejected until it has the right key.
+func TestConsumerEndToEnd(t *testing.T) {
+	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	single := newConsumerSink(t, shiftwire.Clockings)
+	batched := newConsumerSink(t, shiftwire.Clockings)
+	hook := f.createWebhook(f.acme, "", hookBody(single.URL, shiftwire.Clockings))
+	batchHook := f.createWebhook(f.acme, "batchSize=50", hookBody(batched.URL, shiftwire.Clockings))
+	if err := single.handler.SetKeys(hook.Key); err != nil {
+		t.Fatal(err)
+	}
+	if err := batched.handler.SetKeys(batchHook.Key); err != nil {
+		t.Fatal(err)
+	}
+
+	put := func(path, body string) {
+		t.Helper()
+		resp := f.call(f.acme, http.MethodPut, collectionAPI+path, body)
+		if resp.status != http.StatusOK && resp.status != http.StatusCreated {
+			t.Fatalf("PUT %s: %d %s", path, resp.status, resp.body)
+		}
+	}
+	put("people/1", `{"lastName":"Peeters","badgeNumber":"6767676"}`)
+	put("absence-definitions/1", `{"name":{"default":"Doctor"}}`)
+	clocking := `{"person":{"id":1},"date":"2025-03-17","timeOfDayInMinutes":%d,"kind":"InOut"}`
+	for id := 1; id <= 3; id++ {
+		put(fmt.Sprintf("clockings/%d", id), fmt.Sprintf(clocking, 470+id*10))
+	}
+	put("clockings/1", fmt.Sprintf(clocking, 485)) // corrected twice: originalTimeOfDayInMinutes appears
+	put("clockings/1", fmt.Sprintf(clocking, 490))
+	put("clockings/3", `{"person":{"id":1},"date":"2025-03-17","timeOfDayInMinutes":720,"kind":"Reason","reason":{"id":1},"isOpen":true}`)
+	f.call(f.acme, http.MethodDelete, collectionAPI+"clockings/2", "").wantStatus(t, http.StatusNoContent)
+
+	for _, sink := range []*consumerSink{single, batched} {
+		for id := int64(1); id <= 3; id++ {
+			var want shiftwire.Clocking
+			v := f.readObject(t, fmt.Sprintf("clockings/%d", id), &want)
+			ev := sink.waitApplied(t, id, v)
+			if !reflect.DeepEqual(ev.Object, &want) {
+				t.Errorf("clocking %d: the event decoded to %+v, the API reads %+v", id, ev.Object, &want)
+			}
+		}
+		last := map[int64]shiftwire.ChangeVersion{}
+		count := map[int64]int{}
+		for _, ev := range sink.events() {
+			if ev.ChangeType != shiftwire.InsertOrUpdate || ev.ChangeVersion <= last[ev.ID] {
+				t.Fatalf("%s %d at %s after %s", ev.ChangeType, ev.ID, ev.ChangeVersion, last[ev.ID])
+			}
+			last[ev.ID] = ev.ChangeVersion
+			count[ev.ID]++
+			again, err := json.Marshal(ev.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(shiftwire.WithChangeVersion(again, ev.ChangeVersion)) != string(ev.Data) {
+				t.Errorf("clocking %d renders as\n%s\nnot as the event's data\n%s", ev.ID, again, ev.Data)
+			}
+		}
+		if want := map[int64]int{1: 3, 2: 2, 3: 2}; !reflect.DeepEqual(count, want) {
+			t.Errorf("events per clocking %v, want %v", count, want)
+		}
+	}
+	var deleted shiftwire.Clocking
+	f.readObject(t, "clockings/2", &deleted)
+	if deleted.Status != shiftwire.ClockingDeleted {
+		t.Fatalf("clocking 2 after DELETE: %+v", deleted)
+	}
+
+	// Replays of the server's own requests, signed by it: every change is older than or the
+	// same as one applied, so each is answered 204 and none reaches Apply. The same request
+	// with its body changed is rejected.
+	applied := len(single.events())
+	attempts := f.waitAttempts(t, hook.ID, applied)
+	if len(attempts) != applied {
+		t.Fatalf("%d attempts recorded, %d events applied", len(attempts), applied)
+	}
+	for _, a := range attempts {
+		if a.Outcome != "Succeeded" || a.StatusCode != http.StatusNoContent {
+			t.Fatalf("attempt %v: %s %d, want the handler's 204", a.ChangeVersions, a.Outcome, a.StatusCode)
+		}
+		if status := single.post(t, a.Request.Body, a.Request.Headers); status != http.StatusNoContent {
+			t.Fatalf("replaying %v: %d, want 204", a.ChangeVersions, status)
+		}
+		tampered := bytes.Replace(a.Request.Body, []byte(`"date":"2025-03-17"`), []byte(`"date":"2025-03-18"`), 1)
+		if status := single.post(t, tampered, a.Request.Headers); status != http.StatusUnauthorized {
+			t.Fatalf("replaying %v with another date: %d, want 401", a.ChangeVersions, status)
+		}
+	}
+	if n := len(single.events()); n != applied {
+		t.Fatalf("replays applied %d more events", n-applied)
+	}
+
+	// A ping is answered without reaching Apply.
+	var ping pingAttempt
+	f.call(f.acme, http.MethodPost, webhooksPath+"/"+hook.ID+"/ping", "").decodeLoose(t, &ping)
+	if ping.Outcome != "Succeeded" || ping.StatusCode != http.StatusNoContent || len(single.events()) != applied {
+		t.Fatalf("ping %+v, %d events applied", ping, len(single.events())-applied)
+	}
+}
+
+// TestConsumerWrongKeyThenRetry gives a break-definitions webhook a handler holding another
+// key: the server's requests are rejected with 401 and recorded so. With the right key and
+// POST /webhooks/{id}/retry they are applied, and a DELETE arrives as a Delete without an
+// object.
+func TestConsumerWrongKeyThenRetry(t *testing.T) {
+	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	sink := newConsumerSink(t, shiftwire.BreakDefinitions)
+	hook := f.createWebhook(f.acme, "", hookBody(sink.URL, shiftwire.BreakDefinitions))
+
+	f.call(f.acme, http.MethodPut, collectionAPI+"break-definitions/1", `{"name":{"default":"Lunch"},"minimumDurationInMinutes":30}`).wantStatus(t, http.StatusCreated)
+	rejected := f.waitAttempts(t, hook.ID, 1)
+	if a := rejected[len(rejected)-1]; a.StatusCode != http.StatusUnauthorized || a.Outcome != "Failed" {
+		t.Fatalf("the attempt with the wrong key: %s %d, want Failed 401", a.Outcome, a.StatusCode)
+	}
+	if n := len(sink.events()); n != 0 {
+		t.Fatalf("%d events applied with the wrong key", n)
+	}
+
+	if err := sink.handler.SetKeys(hook.Key); err != nil {
+		t.Fatal(err)
+	}
+	f.call(f.acme, http.MethodPost, webhooksPath+"/"+hook.ID+"/retry", "").wantStatus(t, http.StatusAccepted)
+	var want shiftwire.BreakDefinition
+	v := f.readObject(t, "break-definitions/1", &want)
+	ev := sink.waitApplied(t, 1, v)
+	if !reflect.DeepEqual(ev.Object, &want) {
+		t.Fatalf("the break definition decoded to %+v, the API reads %+v", ev.Object, &want)
+	}
+
+	f.call(f.acme, http.MethodDelete, collectionAPI+"break-definitions/1", "").wantStatus(t, http.StatusNoContent)
+	waitFor(t, 20*time.Second, "the Delete event", func() bool { return len(sink.events()) == 2 })
+	del := sink.events()[1]
+	if del.ChangeType != shiftwire.Delete || del.ID != 1 || del.Object != nil || del.ChangeVersion <= ev.ChangeVersion {
+		t.Fatalf("the delete arrived as %+v", del)
+	}
+}
+
+// TestConsumerKeyRotation checks the handler against requests signed as during a key
+// rotation's overlap, with two keys, the new key's signature first: it takes a real event the
+// server sent, and signs it again with internal/signing, the server's signer, with the
+// webhook's key and a new one.
+func TestConsumerKeyRotation(t *testing.T) {
+	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	sink := newConsumerSink(t, shiftwire.People)
+	hook := f.createWebhook(f.acme, "", hookBody(sink.URL, shiftwire.People))
+	if err := sink.handler.SetKeys(hook.Key); err != nil {
+		t.Fatal(err)
+	}
+	f.call(f.acme, http.MethodPut, collectionAPI+"people/1", `{"lastName":"Peeters"}`).wantStatus(t, http.StatusCreated)
+	var person shiftwire.Person
+	sink.waitApplied(t, 1, f.readObject(t, "people/1", &person))
+	body := f.waitAttempts(t, hook.ID, 1)[0].Request.Body
+
+	oldKey, err := signing.DecodeKey(hook.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newWhsec := newEncodedKey(t)
+	newKey, _ := signing.DecodeKey(newWhsec)
+	third := newEncodedKey(t)
+	now := time.Now()
+	n := 0
+	send := func(keys ...[]byte) int {
+		n++
+		msgID := "msg_rotation_" + strconv.Itoa(n)
+		var sig []byte
+		for i, k := range keys {
+			if i > 0 {
+				sig = append(sig, ' ')
+			}
+			sig = signing.NewSigner(k).Sign(sig, msgID, now.Unix(), body)
+		}
+		return sink.post(t, body, map[string]string{
+			signing.HeaderID: msgID, signing.HeaderTimestamp: strconv.FormatInt(now.Unix(), 10), signing.HeaderSignature: string(sig)})
+	}
+	for _, tc := range []struct {
+		name   string
+		keys   []string // the handler's
+		signed [][]byte // the request's signatures, in order
+		want   int
+	}{
+		{"overlap, the handler knows the old key", []string{hook.Key}, [][]byte{newKey, oldKey}, 204},
+		{"overlap, the handler knows the new key", []string{newWhsec}, [][]byte{newKey, oldKey}, 204},
+		{"overlap, the handler knows both", []string{hook.Key, newWhsec}, [][]byte{newKey, oldKey}, 204},
+		{"after the overlap, the handler knows both", []string{hook.Key, newWhsec}, [][]byte{newKey}, 204},
+		{"after the overlap, the handler knows the old key", []string{hook.Key}, [][]byte{newKey}, 401},
+		{"neither key", []string{third}, [][]byte{newKey, oldKey}, 401},
+	} {
+		if err := sink.handler.SetKeys(tc.keys...); err != nil {
+			t.Fatal(err)
+		}
+		if got := send(tc.signed...); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// Each request carried a version already applied: verified, then skipped.
+	if got := len(sink.events()); got != 1 {
+		t.Fatalf("%d events applied, want the first alone", got)
+	}
+}
