@@ -82,5 +82,6 @@ func printDevHelp(w io.Writer, addr string) {
 	fmt.Fprintf(w, `dev mode: tenant %q, client %q with secret %q holding every scope.
 Get a token:
   curl -s http://%s/tenants/%s/connect/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s
-`, devTenant, devClientID, devClientSecret, addr, devTenant, devClientID, devClientSecret)
+Console: http://%s/console/ (sign in with tenant %s, client %s, secret %s)
+`, devTenant, devClientID, devClientSecret, addr, devTenant, devClientID, devClientSecret, addr, devTenant, devClientID, devClientSecret)
 }

@@ -102,6 +102,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger:   log,
 	})
 
+	consoleCtx, stopConsole := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopConsole()
+	web, err := startConsole(consoleCtx, &cfg, store, master, api, log)
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+
 	if cfg.Dev {
 		if err := setUpDev(ctx, store, log); err != nil {
 			return fmt.Errorf("dev set-up: %w", err)
@@ -128,7 +135,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	srv := &http.Server{
-		Handler:           withPprof(api, cfg.Pprof),
+		Handler:           withPprof(withConsole(api, web), cfg.Pprof),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
