@@ -94,7 +94,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 func (h *Handler) SetKeys(keys ...string) error {
 	v, err := newVerifier(keys)
 	if err != nil {
-		return fmt.Errorf("consumer: %w", err)
+		return err // says which key and what is wrong with it
 	}
 	h.verifier.Store(v)
 	return nil

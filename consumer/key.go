@@ -3,7 +3,7 @@ package consumer
 import (
 	"encoding/base64"
 	"errors"
-	"strconv"
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -21,6 +21,9 @@ const (
 // ErrNoKey is ParseKey's answer to an empty key.
 var ErrNoKey = errors.New("no key: use the key POST /webhooks answered, \"key\":\"whsec_...\"")
 
+// ErrInvalidKey is wrapped by ParseKey's other errors, which add what is wrong.
+var ErrInvalidKey = errors.New("the key is not a whsec_ key as printed by webhook creation")
+
 // ParseKey decodes a webhook key as POST /webhooks and POST /webhooks/{id}/rotate-key print
 // it: "whsec_" and the standard base64 of the key's bytes. Spaces around it are ignored.
 //
@@ -32,23 +35,22 @@ func ParseKey(s string) ([]byte, error) {
 	if s == "" {
 		return nil, ErrNoKey
 	}
-	const notAKey = "not a whsec_ key as printed by webhook creation"
 	if strings.ContainsAny(s, `"'`) {
-		return nil, errors.New("the key is " + notAKey + ": remove the quotes around it")
+		return nil, fmt.Errorf("%w: remove the quotes around it", ErrInvalidKey)
 	}
 	b64, ok := strings.CutPrefix(s, KeyPrefix)
 	if !ok {
-		return nil, errors.New("the key is " + notAKey + ": it must start with " + KeyPrefix)
+		return nil, fmt.Errorf("%w: it must start with %s", ErrInvalidKey, KeyPrefix)
 	}
 	if strings.Contains(b64, "...") || strings.Contains(b64, "…") {
-		return nil, errors.New("the key is " + notAKey + ": whsec_... is a placeholder; use the key POST /webhooks answered")
+		return nil, fmt.Errorf("%w: whsec_... is a placeholder; use the key POST /webhooks answered", ErrInvalidKey)
 	}
 	key, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
-		return nil, errors.New("the key is " + notAKey + ": what follows whsec_ is not standard base64")
+		return nil, fmt.Errorf("%w: what follows whsec_ is not standard base64", ErrInvalidKey)
 	}
 	if len(key) < minKeySize || len(key) > maxKeySize {
-		return nil, errors.New("the key is " + notAKey + ": it holds " + strconv.Itoa(len(key)) + " bytes, not 24 to 64")
+		return nil, fmt.Errorf("%w: it holds %d bytes, not 24 to 64", ErrInvalidKey, len(key))
 	}
 	return key, nil
 }

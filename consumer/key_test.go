@@ -2,6 +2,7 @@ package consumer_test
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 
@@ -36,6 +37,8 @@ func TestParseKey(t *testing.T) {
 			t.Errorf("ParseKey(%q) error %v, want one saying %q", tc.in, err, tc.want)
 		case tc.want != "" && strings.Contains(tc.in, "c2Vj") && strings.Contains(err.Error(), "c2Vj"):
 			t.Errorf("ParseKey's error %q repeats the key", err)
+		case tc.want != "" && !errors.Is(err, consumer.ErrNoKey) && !errors.Is(err, consumer.ErrInvalidKey):
+			t.Errorf("ParseKey(%q) error %q is neither ErrNoKey nor ErrInvalidKey", tc.in, err)
 		case tc.want != "" && !strings.Contains(err.Error(), "whsec_"):
 			t.Errorf("ParseKey(%q) error %q does not say what a key looks like", tc.in, err)
 		}

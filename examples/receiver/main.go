@@ -1,87 +1,77 @@
-// Command receiver is an example destination for Shiftwire webhooks: it verifies each
-// request's Standard Webhooks signature, drops duplicates by webhook-id, ignores changes
-// older than the newest one already applied to the same object, and answers 204.
+// Command receiver is an example destination for Shiftwire webhooks, built on the consumer
+// package: it verifies each request's Standard Webhooks signature, prints every change it
+// applies, logs every request it rejects with the reason, skips changes older than the one
+// already applied to the same object, and answers 204.
 //
-//	WEBHOOK_KEY=whsec_... go run ./examples/receiver -addr 127.0.0.1:9999
+//	WEBHOOK_KEY=whsec_... go run ./examples/receiver -addr 127.0.0.1:9999 -collection clockings
+//
+// WEBHOOK_KEY is the key POST /webhooks answered; during a key rotation it may hold the old
+// and the new key, separated by a space.
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
-	"log"
+	stdlog "log"
+	"log/slog"
 	"net/http"
 	"os"
-	"sync"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/shiftwire/shiftwire/consumer"
 )
 
-// event is one change: Protime's delta item.
-type event struct {
-	ChangeType string `json:"changeType"` // InsertOrUpdate or Delete
-	Data       struct {
-		ID            int64  `json:"id"`
-		ChangeVersion string `json:"changeVersion"`
-	} `json:"data"`
+func main() {
+	addr, handler, err := setup(os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "receiver:", err)
+		os.Exit(2)
+	}
+	fmt.Fprintf(os.Stderr, "receiver: listening on http://%s\n", addr)
+	if err := http.ListenAndServe(addr, handler); err != nil {
+		fmt.Fprintln(os.Stderr, "receiver:", err)
+		os.Exit(1)
+	}
 }
 
-func main() {
-	addr := flag.String("addr", "127.0.0.1:9999", "address to listen on")
-	flag.Parse()
-	verifier, err := standardwebhooks.NewWebhook(os.Getenv("WEBHOOK_KEY"))
-	if err != nil {
-		log.Fatalf("WEBHOOK_KEY: %v", err)
+// setup reads the flags and WEBHOOK_KEY and returns the address to listen on and the
+// handler, or what to fix. The changes applied are printed on stdout, the log goes to logTo.
+func setup(args []string, getenv func(string) string, stdout, logTo io.Writer) (string, http.Handler, error) {
+	fs := flag.NewFlagSet("receiver", flag.ContinueOnError)
+	fs.SetOutput(logTo)
+	addr := fs.String("addr", "127.0.0.1:9999", "address to listen on")
+	collection := fs.String("collection", "clockings", "the webhook's collection (its collectionName)")
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
 	}
-	var mu sync.Mutex
-	seen := map[string]bool{}     // webhook-id values already handled
-	applied := map[int64]string{} // object id -> newest changeVersion applied
-
-	http.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
-		if err != nil {
-			http.Error(w, "read error", http.StatusBadRequest)
-			return
-		}
-		// 1. Verify the signature (and that the timestamp is recent) before trusting anything.
-		if err := verifier.Verify(body, r.Header); err != nil {
-			http.Error(w, "bad signature", http.StatusUnauthorized)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		// 2. Deliveries are at least once: the same webhook-id may come again.
-		id := r.Header.Get("webhook-id")
-		if seen[id] {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		// 3. One event, or {"value":[...]} for a webhook created with ?batchSize=N.
-		var events []event
-		var batch struct {
-			Value []event `json:"value"`
-		}
-		if json.Unmarshal(body, &batch) == nil && batch.Value != nil {
-			events = batch.Value
-		} else {
-			var one event
-			if err := json.Unmarshal(body, &one); err != nil {
-				http.Error(w, "bad body", http.StatusBadRequest)
-				return
-			}
-			events = []event{one}
-		}
-		for _, ev := range events {
-			// 4. changeVersion strings compare in commit order: skip anything older.
-			if ev.Data.ChangeVersion <= applied[ev.Data.ID] {
-				continue
-			}
-			applied[ev.Data.ID] = ev.Data.ChangeVersion
-			log.Printf("%s %d at %s", ev.ChangeType, ev.Data.ID, ev.Data.ChangeVersion)
-		}
-		seen[id] = true
-		w.WriteHeader(http.StatusNoContent)
+	keys := consumer.SplitKeys(getenv("WEBHOOK_KEY"))
+	if len(keys) == 0 {
+		return "", nil, errors.New("WEBHOOK_KEY is not set: set it to the key POST /webhooks answered (\"key\":\"whsec_...\")")
+	}
+	log := slog.New(slog.NewTextHandler(logTo, nil))
+	changes := stdlog.New(stdout, "", stdlog.LstdFlags) // safe for concurrent use
+	h, err := consumer.NewHandler(consumer.Config{
+		Collection: *collection,
+		Keys:       keys,
+		Logger:     log, // a line for every rejected request, with the reason
+		Apply: func(ctx context.Context, ev consumer.Event) error {
+			// Replace with the real work: store ev.Object, a *shiftwire.Clocking for clockings.
+			object, _ := json.Marshal(ev.Object)
+			changes.Printf("%s %s %d at %s %s", ev.ChangeType, ev.Collection, ev.ID, ev.ChangeVersion, object)
+			return nil
+		},
 	})
-	log.Printf("receiving on http://%s", *addr)
-	log.Fatal(http.ListenAndServe(*addr, nil))
+	if errors.Is(err, consumer.ErrInvalidKey) {
+		return "", nil, fmt.Errorf("WEBHOOK_KEY: %w", err)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return *addr, h, nil
 }
