@@ -103,6 +103,12 @@ func (s *consumerSink) post(t *testing.T, body []byte, header map[string]string)
 	return resp.StatusCode
 }
 
+// consumerAPI is a server and the client a consumer test calls it as.
+type consumerAPI struct {
+	*testServer
+	c testClient
+}
+
 // recordedAttempt is an attempt as GET /webhooks/{id}/deliveries/{deliveryId} shows it.
 type recordedAttempt struct {
 	StatusCode     int      `json:"statusCode"`
@@ -115,24 +121,24 @@ type recordedAttempt struct {
 }
 
 // attempts returns every recorded attempt of webhook id, newest first, in full.
-func (f *fixture) attempts(t *testing.T, id string) []recordedAttempt {
+func (f consumerAPI) attempts(t *testing.T, id string) []recordedAttempt {
 	t.Helper()
 	var list struct {
 		Value []struct {
 			ID string `json:"id"`
 		} `json:"value"`
 	}
-	f.call(f.acme, http.MethodGet, webhooksPath+"/"+id+"/deliveries", "").decodeLoose(t, &list)
+	f.call(f.c, http.MethodGet, webhooksPath+"/"+id+"/deliveries", "").decodeLoose(t, &list)
 	out := make([]recordedAttempt, len(list.Value))
 	for i, a := range list.Value {
-		f.call(f.acme, http.MethodGet, webhooksPath+"/"+id+"/deliveries/"+a.ID, "").decodeLoose(t, &out[i])
+		f.call(f.c, http.MethodGet, webhooksPath+"/"+id+"/deliveries/"+a.ID, "").decodeLoose(t, &out[i])
 	}
 	return out
 }
 
 // waitAttempts waits until webhook id has at least n recorded attempts (their outcomes are
 // written shortly after the destination answered) and returns them, newest first.
-func (f *fixture) waitAttempts(t *testing.T, id string, n int) []recordedAttempt {
+func (f consumerAPI) waitAttempts(t *testing.T, id string, n int) []recordedAttempt {
 	t.Helper()
 	var got []recordedAttempt
 	waitFor(t, 20*time.Second, fmt.Sprintf("%d attempts of webhook %s", n, id), func() bool {
@@ -143,9 +149,9 @@ func (f *fixture) waitAttempts(t *testing.T, id string, n int) []recordedAttempt
 }
 
 // readObject returns an object as GET shows it and its changeVersion.
-func (f *fixture) readObject(t *testing.T, path string, into any) string {
+func (f consumerAPI) readObject(t *testing.T, path string, into any) string {
 	t.Helper()
-	resp := f.call(f.acme, http.MethodGet, collectionAPI+path, "")
+	resp := f.call(f.c, http.MethodGet, collectionAPI+path, "")
 	resp.decodeLoose(t, into)
 	var v struct {
 		ChangeVersion string `json:"changeVersion"`
@@ -171,10 +177,23 @@ func (r *apiResponse) decodeLoose(t *testing.T, v any) {
 // pings answered; and requests it cannot verify rejected until it has the right key.
 func TestConsumerEndToEnd(t *testing.T) {
 	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	checkConsumerEndToEnd(t, consumerAPI{f.testServer, f.acme})
+}
+
+// TestConsumerEndToEndPostgres is TestConsumerEndToEnd on PostgreSQL, run when
+// TEST_DATABASE_URL is set.
+func TestConsumerEndToEndPostgres(t *testing.T) {
+	srv, client := startPostgresServer(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	checkConsumerEndToEnd(t, consumerAPI{srv, client})
+}
+
+// checkConsumerEndToEnd runs TestConsumerEndToEnd on a server, as a client holding every
+// scope.
+func checkConsumerEndToEnd(t *testing.T, f consumerAPI) {
 	single := newConsumerSink(t, shiftwire.Clockings)
 	batched := newConsumerSink(t, shiftwire.Clockings)
-	hook := f.createWebhook(f.acme, "", hookBody(single.URL, shiftwire.Clockings))
-	batchHook := f.createWebhook(f.acme, "batchSize=50", hookBody(batched.URL, shiftwire.Clockings))
+	hook := f.createWebhook(f.c, "", hookBody(single.URL, shiftwire.Clockings))
+	batchHook := f.createWebhook(f.c, "batchSize=50", hookBody(batched.URL, shiftwire.Clockings))
 	if err := single.handler.SetKeys(hook.Key); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +203,7 @@ func TestConsumerEndToEnd(t *testing.T) {
 
 	put := func(path, body string) {
 		t.Helper()
-		resp := f.call(f.acme, http.MethodPut, collectionAPI+path, body)
+		resp := f.call(f.c, http.MethodPut, collectionAPI+path, body)
 		if resp.status != http.StatusOK && resp.status != http.StatusCreated {
 			t.Fatalf("PUT %s: %d %s", path, resp.status, resp.body)
 		}
@@ -198,7 +217,7 @@ func TestConsumerEndToEnd(t *testing.T) {
 	put("clockings/1", fmt.Sprintf(clocking, 485)) // corrected twice: originalTimeOfDayInMinutes appears
 	put("clockings/1", fmt.Sprintf(clocking, 490))
 	put("clockings/3", `{"person":{"id":1},"date":"2025-03-17","timeOfDayInMinutes":720,"kind":"Reason","reason":{"id":1},"isOpen":true}`)
-	f.call(f.acme, http.MethodDelete, collectionAPI+"clockings/2", "").wantStatus(t, http.StatusNoContent)
+	f.call(f.c, http.MethodDelete, collectionAPI+"clockings/2", "").wantStatus(t, http.StatusNoContent)
 
 	for _, sink := range []*consumerSink{single, batched} {
 		for id := int64(1); id <= 3; id++ {
@@ -261,7 +280,7 @@ func TestConsumerEndToEnd(t *testing.T) {
 
 	// A ping is answered without reaching Apply.
 	var ping pingAttempt
-	f.call(f.acme, http.MethodPost, webhooksPath+"/"+hook.ID+"/ping", "").decodeLoose(t, &ping)
+	f.call(f.c, http.MethodPost, webhooksPath+"/"+hook.ID+"/ping", "").decodeLoose(t, &ping)
 	if ping.Outcome != "Succeeded" || ping.StatusCode != http.StatusNoContent || len(single.events()) != applied {
 		t.Fatalf("ping %+v, %d events applied", ping, len(single.events())-applied)
 	}
@@ -272,11 +291,12 @@ func TestConsumerEndToEnd(t *testing.T) {
 // POST /webhooks/{id}/retry they are applied, and a DELETE arrives as a Delete without an
 // object.
 func TestConsumerWrongKeyThenRetry(t *testing.T) {
-	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	fx := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	f := consumerAPI{fx.testServer, fx.acme}
 	sink := newConsumerSink(t, shiftwire.BreakDefinitions)
-	hook := f.createWebhook(f.acme, "", hookBody(sink.URL, shiftwire.BreakDefinitions))
+	hook := f.createWebhook(f.c, "", hookBody(sink.URL, shiftwire.BreakDefinitions))
 
-	f.call(f.acme, http.MethodPut, collectionAPI+"break-definitions/1", `{"name":{"default":"Lunch"},"minimumDurationInMinutes":30}`).wantStatus(t, http.StatusCreated)
+	f.call(f.c, http.MethodPut, collectionAPI+"break-definitions/1", `{"name":{"default":"Lunch"},"minimumDurationInMinutes":30}`).wantStatus(t, http.StatusCreated)
 	rejected := f.waitAttempts(t, hook.ID, 1)
 	if a := rejected[len(rejected)-1]; a.StatusCode != http.StatusUnauthorized || a.Outcome != "Failed" {
 		t.Fatalf("the attempt with the wrong key: %s %d, want Failed 401", a.Outcome, a.StatusCode)
@@ -288,7 +308,7 @@ func TestConsumerWrongKeyThenRetry(t *testing.T) {
 	if err := sink.handler.SetKeys(hook.Key); err != nil {
 		t.Fatal(err)
 	}
-	f.call(f.acme, http.MethodPost, webhooksPath+"/"+hook.ID+"/retry", "").wantStatus(t, http.StatusAccepted)
+	f.call(f.c, http.MethodPost, webhooksPath+"/"+hook.ID+"/retry", "").wantStatus(t, http.StatusAccepted)
 	var want shiftwire.BreakDefinition
 	v := f.readObject(t, "break-definitions/1", &want)
 	ev := sink.waitApplied(t, 1, v)
@@ -296,7 +316,7 @@ func TestConsumerWrongKeyThenRetry(t *testing.T) {
 		t.Fatalf("the break definition decoded to %+v, the API reads %+v", ev.Object, &want)
 	}
 
-	f.call(f.acme, http.MethodDelete, collectionAPI+"break-definitions/1", "").wantStatus(t, http.StatusNoContent)
+	f.call(f.c, http.MethodDelete, collectionAPI+"break-definitions/1", "").wantStatus(t, http.StatusNoContent)
 	waitFor(t, 20*time.Second, "the Delete event", func() bool { return len(sink.events()) == 2 })
 	del := sink.events()[1]
 	if del.ChangeType != shiftwire.Delete || del.ID != 1 || del.Object != nil || del.ChangeVersion <= ev.ChangeVersion {
@@ -309,13 +329,14 @@ func TestConsumerWrongKeyThenRetry(t *testing.T) {
 // server sent, and signs it again with internal/signing, the server's signer, with the
 // webhook's key and a new one.
 func TestConsumerKeyRotation(t *testing.T) {
-	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	fx := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	f := consumerAPI{fx.testServer, fx.acme}
 	sink := newConsumerSink(t, shiftwire.People)
-	hook := f.createWebhook(f.acme, "", hookBody(sink.URL, shiftwire.People))
+	hook := f.createWebhook(f.c, "", hookBody(sink.URL, shiftwire.People))
 	if err := sink.handler.SetKeys(hook.Key); err != nil {
 		t.Fatal(err)
 	}
-	f.call(f.acme, http.MethodPut, collectionAPI+"people/1", `{"lastName":"Peeters"}`).wantStatus(t, http.StatusCreated)
+	f.call(f.c, http.MethodPut, collectionAPI+"people/1", `{"lastName":"Peeters"}`).wantStatus(t, http.StatusCreated)
 	var person shiftwire.Person
 	sink.waitApplied(t, 1, f.readObject(t, "people/1", &person))
 	body := f.waitAttempts(t, hook.ID, 1)[0].Request.Body
