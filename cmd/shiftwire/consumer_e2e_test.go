@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net"
 	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -386,5 +391,80 @@ func TestConsumerKeyRotation(t *testing.T) {
 	// Each request carried a version already applied: verified, then skipped.
 	if got := len(sink.events()); got != 1 {
 		t.Fatalf("%d events applied, want the first alone", got)
+	}
+}
+
+// TestExampleReceiver runs examples/receiver, built on the consumer package, as a child
+// process against a real server: it prints the changes the server sends with their decoded
+// objects, logs a request it rejects with the reason, and refuses to start without a key.
+func TestExampleReceiver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs examples/receiver; skipped in short mode")
+	}
+	bin := filepath.Join(t.TempDir(), "receiver")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/shiftwire/shiftwire/examples/receiver").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// Without a key, or with the documentation's placeholder, it says what to set.
+	for key, want := range map[string]string{"": "WEBHOOK_KEY is not set", "whsec_...": "whsec_... is a placeholder"} {
+		cmd := exec.Command(bin)
+		cmd.Env = []string{"WEBHOOK_KEY=" + key}
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), want) {
+			t.Errorf("WEBHOOK_KEY=%q: %v %q, want exit status 2 saying %q", key, err, out, want)
+		}
+	}
+
+	fx := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	f := consumerAPI{fx.testServer, fx.acme}
+	// The webhook needs the receiver's address, and the receiver the webhook's key: take a
+	// free port first.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	hook := f.createWebhook(f.c, "", hookBody("http://"+addr+"/hook", shiftwire.Clockings))
+	cmd := exec.Command(bin, "-addr", addr)
+	cmd.Env = []string{"WEBHOOK_KEY=" + hook.Key}
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	waitFor(t, 10*time.Second, "the receiver to listen", func() bool { return strings.Contains(stderr.String(), "listening on http://"+addr) })
+
+	f.call(f.c, http.MethodPut, collectionAPI+"people/1", `{"lastName":"Peeters"}`).wantStatus(t, http.StatusCreated)
+	f.call(f.c, http.MethodPut, collectionAPI+"clockings/1", `{"person":{"id":1},"date":"2025-03-17","timeOfDayInMinutes":480,"kind":"InOut"}`).wantStatus(t, http.StatusCreated)
+	var want shiftwire.Clocking
+	v := f.readObject(t, "clockings/1", &want)
+	object, _ := json.Marshal(&want)
+	line := fmt.Sprintf(" InsertOrUpdate clockings 1 at %s %s\n", v, object)
+	waitFor(t, 20*time.Second, "the receiver to print the clocking", func() bool { return strings.Contains(stdout.String(), line) })
+
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hook", strings.NewReader(`{}`))
+	req.Header.Set("webhook-id", "msg_forged")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+	req.Header.Set("webhook-signature", "v1,Zm9yZ2Vk")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a forged request: %d", resp.StatusCode)
+	}
+	waitFor(t, 10*time.Second, "the rejection's log line", func() bool {
+		return strings.Contains(stderr.String(), `msg="webhook request rejected" status=401 reason="signature: no signature matches a configured key`) &&
+			strings.Contains(stderr.String(), "webhookId=msg_forged")
+	})
+	if strings.Contains(stderr.String()+stdout.String(), strings.TrimPrefix(hook.Key, "whsec_")) {
+		t.Fatal("the receiver printed its key")
 	}
 }
