@@ -62,6 +62,7 @@ func newClockedAPI(t *testing.T, clock *testClock) *collectionAPI {
 	})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
+	httpapi.CheckResponses(t, srv)
 	a := &collectionAPI{t: t, srv: srv, api: api, store: db, tenant: tn, issuer: issuer}
 	a.all = a.token(shiftwire.AllScopes()...)
 	return a
