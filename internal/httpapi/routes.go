@@ -37,6 +37,7 @@ func (s *Server) routes() *http.ServeMux {
 	// Operations.
 	mux.Handle("GET /healthz", s.handle(s.healthz))
 	mux.Handle("GET /readyz", s.handle(s.readyz))
+	mux.Handle("GET /openapi.json", s.handle(s.openAPI))
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", s.metrics)
 	}
