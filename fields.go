@@ -37,23 +37,21 @@ func parseFields(data []byte) (*Fields, ValidationErrors) {
 }
 
 func (f *Fields) parse(data []byte, field string) bool {
+	if field == "" {
+		m, problem := decodeBodyObject(data)
+		if problem != "" {
+			f.errs.Add("", "%s", problem)
+			return false
+		}
+		f.fields = m
+		f.seen = make(map[string]bool, len(m))
+		return true
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var m map[string]json.RawMessage
-	if err := dec.Decode(&m); err != nil || dec.More() {
-		if field == "" {
-			f.errs.Add("", "the body must be one JSON object")
-		} else {
-			f.errs.Add(field, "must be an object")
-		}
-		return false
-	}
-	if m == nil {
-		if field == "" {
-			f.errs.Add("", "the body must be one JSON object")
-		} else {
-			f.errs.Add(field, "must be an object")
-		}
+	if err := dec.Decode(&m); err != nil || dec.More() || m == nil {
+		f.errs.Add(field, "must be an object")
 		return false
 	}
 	f.fields = m
