@@ -110,6 +110,11 @@ func FuzzDecode(f *testing.F) {
 			if !json.Valid(ev.Data) || !strings.Contains(body, string(ev.Data)) {
 				t.Fatalf("Data %q is not part of the body", ev.Data)
 			}
+			for path, refs := range ev.ExternalReferences() {
+				if refs == nil || !strings.Contains(body, "externalReferences") {
+					t.Fatalf("references at %q: %v", path, refs)
+				}
+			}
 		}
 	})
 }

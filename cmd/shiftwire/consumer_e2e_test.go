@@ -205,6 +205,11 @@ func checkConsumerEndToEnd(t *testing.T, f consumerAPI) {
 	if err := batched.handler.SetKeys(batchHook.Key); err != nil {
 		t.Fatal(err)
 	}
+	withRefs := newConsumerSink(t, shiftwire.Clockings)
+	refsHook := f.createWebhook(f.c, "externalReferences=(people,@badge-number)", hookBody(withRefs.URL, shiftwire.Clockings))
+	if err := withRefs.handler.SetKeys(refsHook.Key); err != nil {
+		t.Fatal(err)
+	}
 
 	put := func(path, body string) {
 		t.Helper()
@@ -253,6 +258,22 @@ func checkConsumerEndToEnd(t *testing.T, f consumerAPI) {
 			t.Errorf("events per clocking %v, want %v", count, want)
 		}
 	}
+	// With external references, the event's data is what a read with the same references
+	// shows, and the references are where that read has them.
+	for id := int64(1); id <= 3; id++ {
+		resp := f.call(f.c, http.MethodGet, fmt.Sprintf("%sclockings/%d?externalReferences=(people,@badge-number)", collectionAPI, id), "")
+		resp.wantStatus(t, http.StatusOK)
+		var read shiftwire.Clocking
+		v := f.readObject(t, fmt.Sprintf("clockings/%d", id), &read)
+		ev := withRefs.waitApplied(t, id, v)
+		if string(ev.Data) != string(bytes.TrimSpace(resp.body)) || !reflect.DeepEqual(ev.Object, &read) {
+			t.Errorf("clocking %d: the event's data\n%s\nthe read\n%s", id, ev.Data, resp.body)
+		}
+		if refs := ev.ExternalReferences(); !reflect.DeepEqual(refs, map[string]map[string]string{"person": {"@badge-number": "6767676"}}) {
+			t.Errorf("clocking %d: external references %v", id, refs)
+		}
+	}
+
 	var deleted shiftwire.Clocking
 	f.readObject(t, "clockings/2", &deleted)
 	if deleted.Status != shiftwire.ClockingDeleted {
