@@ -82,6 +82,10 @@ type Attempt struct {
 	ResponseBody   []byte // the first 4 KiB
 }
 
+// DefaultRetention is how long attempt records are kept by default, and the change log at
+// least as long, so that recover reaches back as far as the debugging endpoints do.
+const DefaultRetention = 7 * 24 * time.Hour
+
 // MaxRecordedResponse is how much of a response body an Attempt keeps.
 const MaxRecordedResponse = 4 << 10
 

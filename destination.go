@@ -33,6 +33,14 @@ func ValidateDestination(raw string, p DestinationPolicy) error {
 	return nil
 }
 
+// ValidateLifecycleURL checks a lifecycleNotificationUrl: the same rules as a destination.
+func ValidateLifecycleURL(raw string, p DestinationPolicy) error {
+	if reason := destinationProblem(raw, p); reason != "" {
+		return Invalid("invalid lifecycle notification URL", reason)
+	}
+	return nil
+}
+
 func destinationProblem(raw string, p DestinationPolicy) string {
 	if raw == "" {
 		return "the URL is empty"

@@ -46,8 +46,9 @@ type Store interface {
 	// ListWebhooks returns up to limit webhooks of tenantID whose id sorts after afterID,
 	// in id order (ids are time-ordered, so this is creation order).
 	ListWebhooks(ctx context.Context, tenantID int64, afterID string, limit int) ([]*Webhook, error)
-	// DisableWebhook disables an enabled webhook with reason at the given time. It reports
-	// false, and changes nothing, when the webhook was already disabled.
+	// DisableWebhook disables an enabled webhook with reason at the given time, empties its
+	// queue and, when reason.Notifies(), queues its Disabled notice. It reports false, and
+	// changes nothing, when the webhook was already disabled.
 	DisableWebhook(ctx context.Context, tenantID int64, id string, reason DisabledReason, at time.Time) (bool, error)
 
 	// Write runs fn in one write transaction on the objects of tenantID. When fn returns nil,
@@ -96,7 +97,8 @@ type Store interface {
 	ClaimDeliveries(ctx context.Context, q ClaimQuery) ([]*Delivery, error)
 	// CompleteDeliveries writes back the outcome of attempts: it records each attempt,
 	// removes or reschedules its deliveries that still hold the completion's lease, tracks
-	// the webhook's failures and disables it when asked, in one transaction.
+	// the webhook's health as TrackHealth decides, queuing the notices it raises, and
+	// disables the webhook when asked (queuing its Disabled notice), in one transaction.
 	CompleteDeliveries(ctx context.Context, completions []Completion) error
 	// ReleaseLeases makes the given deliveries due again at once, those that still hold
 	// lease.
@@ -105,12 +107,38 @@ type Store interface {
 	// attempt (a retry, or a hold while its destination is down) due at now, leaving leased
 	// ones alone, and returns how many it made due.
 	RetryDeliveries(ctx context.Context, tenantID int64, webhookID string, now time.Time) (int, error)
-	// ReleaseAllLeases makes every leased delivery due again at once, for a single instance
-	// starting up after a crash.
+	// RequeueChanges queues the changes of tenantID with the given versions again for one
+	// enabled webhook, due at now and behind everything queued for their objects: each lane
+	// is in queue order, and a requeued change joins the back of its object's lane. A change
+	// still queued for the webhook, or no longer in the change log, is skipped. It returns
+	// how many it queued, none when the webhook is not enabled.
+	RequeueChanges(ctx context.Context, tenantID int64, webhookID string, versions []ChangeVersion, now time.Time) (int, error)
+	// CollectionChanges returns up to limit change-log entries of one collection of
+	// tenantID with a version after after, committed after since, in version order, without
+	// their Data.
+	CollectionChanges(ctx context.Context, tenantID int64, collection string, after ChangeVersion, since time.Time, limit int) ([]Change, error)
+	// ReleaseAllLeases makes every leased delivery and notice due again at once, for a
+	// single instance starting up after a crash.
 	ReleaseAllLeases(ctx context.Context) error
 	// ExpireWebhooks disables, as Expired, every enabled webhook whose validUntil is not
-	// after now, empties their queues, and returns how many it disabled.
+	// after now, empties their queues, queues their Disabled notices, and returns how many
+	// it disabled.
 	ExpireWebhooks(ctx context.Context, now time.Time) (int, error)
+	// RotateWebhookKey makes key the enabled webhook's signing key and keeps its current key
+	// signing beside it until previousUntil. ENotFound for another tenant's webhook,
+	// EConflict when it is disabled.
+	RotateWebhookKey(ctx context.Context, tenantID int64, id string, key Secret, previousUntil time.Time) error
+
+	// QueueExpiryNotices queues, once per webhook, an ExpiringSoon notice for every enabled
+	// webhook with a lifecycle URL whose validUntil is not after expiringBy, occurring at
+	// now, and returns how many it queued.
+	QueueExpiryNotices(ctx context.Context, expiringBy, now time.Time) (int, error)
+	// ClaimNotices leases, until leaseUntil, up to limit notices due at now: the oldest
+	// queued notice of each webhook, so a webhook's notices are sent one at a time, in order.
+	ClaimNotices(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Notice, error)
+	// CompleteNotices records the attempts of notices and removes or reschedules those that
+	// still hold the completion's lease, in one transaction.
+	CompleteNotices(ctx context.Context, completions []NoticeCompletion) error
 	// WebhookByID returns a webhook of any tenant: the delivery engine works across tenants.
 	WebhookByID(ctx context.Context, id string) (*Webhook, error)
 	// Attempts returns up to limit attempts of one webhook, newest first, older than

@@ -41,6 +41,12 @@ type Webhook struct {
 	ExternalReferences ExternalReferences // chosen at creation; resolved when an event is sent
 	BatchSize          int                // 0: one event per request; 1..MaxBatchSize: {"value":[...]}
 	Key                Secret             // the raw signing key; encrypted at rest
+	// PreviousKey is the key before the last rotation: it signs beside Key until
+	// PreviousKeyUntil, so receivers can switch keys without dropping an event.
+	PreviousKey      Secret
+	PreviousKeyUntil time.Time
+	// LifecycleURL receives the webhook's lifecycle notices; "" for none.
+	LifecycleURL string
 
 	Status         WebhookStatus
 	DisabledReason DisabledReason
@@ -54,7 +60,45 @@ type Webhook struct {
 	// FailingSince is the first failed attempt since the last success; zero while the
 	// destination succeeds. A webhook failing for --disable-after is disabled.
 	FailingSince time.Time
+	// FailedAttempts counts the attempts failed in a row since the last success, and
+	// FailingNotified is set while a DeliveryFailing notice stands without a success since.
+	FailedAttempts  int
+	FailingNotified bool
 }
 
 // Enabled reports whether the webhook may still send.
 func (w *Webhook) Enabled() bool { return w.Status == WebhookEnabled }
+
+// ExpiredAt reports whether the webhook's validUntil has come at now while it is still
+// stored as enabled: it is Expired from that instant, whether or not the engine's sweep has
+// recorded it yet.
+func (w *Webhook) ExpiredAt(now time.Time) bool {
+	return w.Enabled() && !now.Before(w.ValidUntil)
+}
+
+// AsOf returns the webhook as it stands at now: a copy disabled as Expired at its
+// validUntil when that has come and the sweep has not recorded it yet, or w itself.
+func (w *Webhook) AsOf(now time.Time) *Webhook {
+	if !w.ExpiredAt(now) {
+		return w
+	}
+	c := *w
+	c.Status, c.DisabledReason, c.DisabledAt = WebhookDisabled, DisabledExpired, w.ValidUntil
+	return &c
+}
+
+// SigningKeys returns the keys that sign the webhook's requests at now, the current key
+// first: the previous key too while the overlap of the last rotation lasts.
+func (w *Webhook) SigningKeys(now time.Time) []Secret {
+	if len(w.PreviousKey) > 0 && now.Before(w.PreviousKeyUntil) {
+		return []Secret{w.Key, w.PreviousKey}
+	}
+	return []Secret{w.Key}
+}
+
+// DefaultKeyOverlap is how long the previous key keeps signing after a rotation.
+const DefaultKeyOverlap = 24 * time.Hour
+
+// Notifies reports whether disabling a webhook for this reason sends a Disabled lifecycle
+// notice: every reason but Deleted, which its own client asked for.
+func (r DisabledReason) Notifies() bool { return r != "" && r != DisabledDeleted }

@@ -36,6 +36,8 @@ type Config struct {
 	DeliveryLease        time.Duration // 0: the engine's default
 	DisableAfter         time.Duration
 	DeliveryLogRetention time.Duration
+	KeyOverlap           time.Duration
+	ExpiryNotice         time.Duration
 	ShutdownTimeout      time.Duration
 	OIDCIssuer           string
 	OIDCAudience         string
@@ -55,7 +57,9 @@ func defaultConfig() Config {
 		DeliveryTimeout:      10 * time.Second,
 		DeliveryConcurrency:  8,
 		DisableAfter:         72 * time.Hour,
-		DeliveryLogRetention: 7 * 24 * time.Hour,
+		DeliveryLogRetention: shiftwire.DefaultRetention,
+		KeyOverlap:           shiftwire.DefaultKeyOverlap,
+		ExpiryNotice:         shiftwire.DefaultExpiryNotice,
 		ShutdownTimeout:      15 * time.Second,
 		MetricsInterval:      15 * time.Second,
 		RateLimit:            auth.DefaultRateLimit,
@@ -89,6 +93,8 @@ func (c *Config) registerServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.DeliveryLease, "delivery-lease", c.DeliveryLease, "how long a claimed delivery stays with its instance before another may take it over, longer than --delivery-timeout (default 30s, or twice --delivery-timeout if longer)")
 	fs.DurationVar(&c.DisableAfter, "disable-after", c.DisableAfter, "disable a webhook whose destination has had no success for this long")
 	fs.DurationVar(&c.DeliveryLogRetention, "delivery-log-retention", c.DeliveryLogRetention, "how long delivery attempts are kept for the debugging endpoints")
+	fs.DurationVar(&c.KeyOverlap, "key-overlap", c.KeyOverlap, "how long a webhook's previous key keeps signing beside the new one after rotate-key")
+	fs.DurationVar(&c.ExpiryNotice, "expiry-notice", c.ExpiryNotice, "how long before a webhook's validUntil its ExpiringSoon lifecycle notice is sent")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests and deliveries in flight")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "also accept access tokens of this OpenID provider (an https URL; http only with --dev)")
 	fs.StringVar(&c.OIDCAudience, "oidc-audience", c.OIDCAudience, "the audience (aud) the --oidc-issuer provider puts in access tokens for Shiftwire; required with --oidc-issuer")
@@ -116,7 +122,8 @@ func (c *Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"--webhook-validity", c.WebhookValidity}, {"--delivery-timeout", c.DeliveryTimeout}, {"--disable-after", c.DisableAfter}, {"--delivery-log-retention", c.DeliveryLogRetention}} {
+	}{{"--webhook-validity", c.WebhookValidity}, {"--delivery-timeout", c.DeliveryTimeout}, {"--disable-after", c.DisableAfter}, {"--delivery-log-retention", c.DeliveryLogRetention},
+		{"--key-overlap", c.KeyOverlap}, {"--expiry-notice", c.ExpiryNotice}} {
 		if d.v <= 0 {
 			problems = append(problems, d.name+" must be positive")
 		}

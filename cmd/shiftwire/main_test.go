@@ -152,6 +152,12 @@ func startServer(t *testing.T, db string, args ...string) *testServer {
 // startServerEnv runs serve with exactly args and the environment e.
 func startServerEnv(t *testing.T, e env, args ...string) *testServer {
 	t.Helper()
+	t.Helper()
+	return startServerClock(t, e, nil, args...)
+}
+
+// startServerClock runs serve like startServerEnv, reading time from now when it is not nil.
+func startServerClock(t *testing.T, e env, now func() time.Time, args ...string) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &testServer{
 		t:      t,
@@ -172,7 +178,12 @@ func startServerEnv(t *testing.T, e env, args ...string) *testServer {
 	}
 	pr, pw := io.Pipe()
 	go func() {
-		err := run(ctx, append([]string{"serve"}, args...), e.getenv, pw, s.stderr)
+		var err error
+		if now == nil {
+			err = run(ctx, append([]string{"serve"}, args...), e.getenv, pw, s.stderr)
+		} else {
+			err = serve(ctx, now, args, e.getenv, pw, s.stderr)
+		}
 		pw.CloseWithError(errors.New("run returned"))
 		s.done <- err
 	}()

@@ -24,6 +24,12 @@ import (
 
 // runServe runs the API server until ctx is cancelled, then shuts down gracefully.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return serve(ctx, time.Now, args, getenv, stdout, stderr)
+}
+
+// serve is runServe with the clock every part of the server reads, the store's included:
+// tests move it by hand to reach retries, expiry and notices without waiting for them.
+func serve(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.registerServeFlags(fs)
@@ -45,6 +51,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer store.Close()
+	if clocked, ok := store.(interface{ SetClock(func() time.Time) }); ok {
+		clocked.SetClock(now)
+	}
 
 	m := metrics.New(store)
 	engine := delivery.New(delivery.Config{
@@ -53,6 +62,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Lease:          cfg.DeliveryLease,
 		DisableAfter:   cfg.DisableAfter,
 		Retention:      cfg.DeliveryLogRetention,
+		ExpiryNotice:   cfg.ExpiryNotice,
 		AllowPrivate:   cfg.AllowPrivateDestinations,
 		SingleInstance: cfg.DatabaseURL == "",
 		UserAgent:      "Shiftwire/" + version,
@@ -61,6 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		AddReferences: shiftwire.AddExternalReferences,
 		Observer:      m,
 		Logger:        log,
+		Now:           now,
 	})
 
 	tokenKey := masterkey.TokenSigningKey(master)
@@ -70,7 +81,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else {
 		apiStore = withoutDevClient(store)
 	}
-	issuer := auth.NewIssuer(tokenKey, time.Now)
+	issuer := auth.NewIssuer(tokenKey, now)
 	var external *auth.External
 	if cfg.OIDCIssuer != "" {
 		external, err = auth.NewExternal(auth.ExternalConfig{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, AllowHTTP: cfg.Dev})
@@ -86,6 +97,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		BaseDomain:      cfg.BaseDomain,
 		DefaultTenant:   cfg.DefaultTenant,
 		WebhookValidity: cfg.WebhookValidity,
+		KeyOverlap:      cfg.KeyOverlap,
+		Retention:       cfg.DeliveryLogRetention,
 		Destinations: shiftwire.DestinationPolicy{
 			AllowInsecure: cfg.AllowInsecureDestinations,
 			AllowPrivate:  cfg.AllowPrivateDestinations,
@@ -100,6 +113,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Issuer:   issuer,
 		Verifier: auth.NewVerifier(issuer, external),
 		Logger:   log,
+		Now:      now,
 	})
 
 	consoleCtx, stopConsole := context.WithCancel(context.WithoutCancel(ctx))
@@ -121,7 +135,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stopGauges()
 	gaugesTicker := time.NewTicker(cfg.MetricsInterval)
 	defer gaugesTicker.Stop()
-	go m.Run(gaugesCtx, gaugesTicker.C, time.Now, log)
+	go m.Run(gaugesCtx, gaugesTicker.C, now, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

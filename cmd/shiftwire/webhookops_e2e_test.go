@@ -22,8 +22,17 @@ type opsReceiver struct {
 	status atomic.Int32
 	header http.Header // the answer's extra headers, set before use
 
-	mu       sync.Mutex
-	received []receivedRequest
+	mu        sync.Mutex
+	received  []receivedRequest
+	inFlight  int
+	maxFlight int
+}
+
+// maxInFlight returns the most requests the receiver held at once.
+func (rc *opsReceiver) maxInFlight() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.maxFlight
 }
 
 type receivedRequest struct {
@@ -35,8 +44,15 @@ func newOpsReceiver(t *testing.T, status int) *opsReceiver {
 	rc := &opsReceiver{header: http.Header{}}
 	rc.status.Store(int32(status))
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
 		rc.mu.Lock()
+		rc.inFlight++
+		rc.maxFlight = max(rc.maxFlight, rc.inFlight)
+		rc.mu.Unlock()
+		// Hold the request a moment, so that two sent at once would overlap here.
+		body, _ := io.ReadAll(r.Body)
+		time.Sleep(5 * time.Millisecond)
+		rc.mu.Lock()
+		rc.inFlight--
 		rc.received = append(rc.received, receivedRequest{r.Header.Clone(), body})
 		rc.mu.Unlock()
 		for k, v := range rc.header {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/shiftwire/shiftwire"
-	"github.com/shiftwire/shiftwire/internal/signing"
 )
 
 // request is one POST to a destination: one delivery, or up to BatchSize in batch mode.
@@ -236,7 +235,7 @@ func (e *Engine) webhook(ctx context.Context, id string) (*hookInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	info = &hookInfo{hook: hook, tenant: tenant.Name, signer: signing.NewSigner(hook.Key.Reveal()), loadedAt: now}
+	info = newHookInfo(hook, tenant, now)
 	e.mu.Lock()
 	e.hooks[id] = info
 	e.mu.Unlock()

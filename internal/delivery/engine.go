@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shiftwire/shiftwire"
@@ -22,6 +23,9 @@ type Store interface {
 	ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []int64) error
 	ReleaseAllLeases(ctx context.Context) error
 	ExpireWebhooks(ctx context.Context, now time.Time) (int, error)
+	QueueExpiryNotices(ctx context.Context, expiringBy, now time.Time) (int, error)
+	ClaimNotices(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*shiftwire.Notice, error)
+	CompleteNotices(ctx context.Context, completions []shiftwire.NoticeCompletion) error
 	WebhookByID(ctx context.Context, id string) (*shiftwire.Webhook, error)
 	Tenant(ctx context.Context, id int64) (*shiftwire.Tenant, error)
 	Prune(ctx context.Context, before time.Time, limit int) (int, error)
@@ -33,6 +37,8 @@ type Store interface {
 type Observer interface {
 	// Attempted counts one request to a destination.
 	Attempted(outcome shiftwire.Outcome)
+	// Noticed counts one attempt to send a lifecycle notice.
+	Noticed(event shiftwire.LifecycleEvent, outcome shiftwire.Outcome)
 	// Delivered reports the time from a change's commit to its destination's 2xx.
 	Delivered(commitToAck time.Duration)
 }
@@ -53,6 +59,8 @@ type Config struct {
 	MaxInFlight  int           // requests in flight at once in this process
 	Poll         time.Duration // the safety-net poll when no wake-up comes
 	AllowPrivate bool          // allow loopback and private destination addresses
+	// ExpiryNotice is how long before validUntil a webhook's ExpiringSoon notice is sent.
+	ExpiryNotice time.Duration
 	// SingleInstance releases every lease at start: with SQLite there is one engine, so a
 	// lease found at start is a crashed run's and its work can resume at once.
 	SingleInstance bool
@@ -65,11 +73,12 @@ func DefaultConfig() Config {
 		Concurrency:  8,
 		Timeout:      10 * time.Second,
 		DisableAfter: DefaultDisableAfter,
-		Retention:    7 * 24 * time.Hour,
+		Retention:    shiftwire.DefaultRetention,
 		Lease:        30 * time.Second,
 		ClaimBatch:   4000,
 		MaxInFlight:  1024,
 		Poll:         time.Second,
+		ExpiryNotice: shiftwire.DefaultExpiryNotice,
 		UserAgent:    "Shiftwire",
 	}
 }
@@ -100,6 +109,9 @@ func (c *Config) fill() {
 	if c.Poll <= 0 {
 		c.Poll = d.Poll
 	}
+	if c.ExpiryNotice <= 0 {
+		c.ExpiryNotice = d.ExpiryNotice
+	}
 	if c.UserAgent == "" {
 		c.UserAgent = d.UserAgent
 	}
@@ -125,7 +137,8 @@ type Engine struct {
 	answered   map[string]bool      // webhooks whose destination answered a request; see trusted
 	hooks      map[string]*hookInfo // webhooks by id, with their signers
 
-	claimLimit int // candidates the next claim considers; only the claiming goroutine uses it
+	claimLimit int         // candidates the next claim considers; only the claiming goroutine uses it
+	noticing   atomic.Bool // a round of lifecycle notices is running
 
 	completions chan shiftwire.Completion
 	wake        chan struct{}
@@ -136,8 +149,28 @@ type Engine struct {
 type hookInfo struct {
 	hook     *shiftwire.Webhook
 	tenant   string // the tenant's name, as the API's request log lines name it
+	location *time.Location
 	signer   *signing.Signer
+	previous *signing.Signer // the key before the last rotation, nil when there is none
 	loadedAt time.Time
+}
+
+// newHookInfo returns what sending to hook of tenant needs.
+func newHookInfo(hook *shiftwire.Webhook, tenant *shiftwire.Tenant, now time.Time) *hookInfo {
+	info := &hookInfo{hook: hook, tenant: tenant.Name, location: tenant.Location(), signer: signing.NewSigner(hook.Key.Reveal()), loadedAt: now}
+	if len(hook.PreviousKey) > 0 {
+		info.previous = signing.NewSigner(hook.PreviousKey.Reveal())
+	}
+	return info
+}
+
+// signersAt returns the signers of a request made at now: the current key's, then the
+// previous key's while the overlap of the last rotation lasts.
+func (h *hookInfo) signersAt(now time.Time) []*signing.Signer {
+	if h.previous != nil && now.Before(h.hook.PreviousKeyUntil) {
+		return []*signing.Signer{h.signer, h.previous}
+	}
+	return []*signing.Signer{h.signer}
 }
 
 // hookTTL bounds how stale a cached webhook may be; a disabled webhook's queue is emptied
@@ -216,8 +249,9 @@ func NewTransport(allowPrivate bool, timeout time.Duration) *http.Transport {
 
 type nopObserver struct{}
 
-func (nopObserver) Attempted(shiftwire.Outcome) {}
-func (nopObserver) Delivered(time.Duration)     {}
+func (nopObserver) Attempted(shiftwire.Outcome)                         {}
+func (nopObserver) Delivered(time.Duration)                             {}
+func (nopObserver) Noticed(shiftwire.LifecycleEvent, shiftwire.Outcome) {}
 
 // Run delivers until ctx is cancelled, then lets the attempts in flight finish (each is
 // bounded by the delivery timeout) and writes their outcomes back.
@@ -243,8 +277,12 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	maintenance := time.NewTicker(time.Minute)
 	defer maintenance.Stop()
+	lifecycle := time.NewTicker(lifecycleInterval)
+	defer lifecycle.Stop()
 	poll := time.NewTimer(0)
 	defer poll.Stop()
+	var noticing sync.WaitGroup
+	defer noticing.Wait()
 	e.maintain(ctx)
 	for {
 		select {
@@ -255,6 +293,16 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-poll.C:
 		case <-maintenance.C:
 			e.maintain(ctx)
+			continue
+		case <-lifecycle.C:
+			e.expire(ctx)
+			// One round of notices at a time; its sends finish even when ctx ends.
+			if e.noticing.CompareAndSwap(false, true) {
+				noticing.Go(func() {
+					defer e.noticing.Store(false)
+					e.sendNotices(context.WithoutCancel(ctx))
+				})
+			}
 			continue
 		}
 		_, full, err := e.claimAndSend(ctx, context.WithoutCancel(ctx))
@@ -273,6 +321,8 @@ func (e *Engine) Run(ctx context.Context) error {
 // injected clock; it must not run beside Run.
 func (e *Engine) RunOnce(ctx context.Context) error {
 	e.maintain(ctx)
+	e.expire(ctx)
+	defer e.sendNotices(ctx)
 	for {
 		claimed := 0
 		var claimErr error
@@ -301,15 +351,23 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	}
 }
 
-// maintain expires webhooks whose validUntil came, retires deltas unused for
-// shiftwire.DeltaValidity, and prunes old records the deltas left no longer need.
-func (e *Engine) maintain(ctx context.Context) {
-	now := e.now()
-	if n, err := e.store.ExpireWebhooks(ctx, now); err != nil {
+// lifecycleInterval is how often expiry and lifecycle notices are looked after: a webhook is
+// Expired, and its Disabled notice on its way, within about this long of its validUntil.
+const lifecycleInterval = time.Second
+
+// expire disables the webhooks whose validUntil came.
+func (e *Engine) expire(ctx context.Context) {
+	if n, err := e.store.ExpireWebhooks(ctx, e.now()); err != nil {
 		e.log.Error("expire webhooks", "err", err)
 	} else if n > 0 {
 		e.log.Info("webhooks expired", "count", n)
 	}
+}
+
+// maintain retires deltas unused for shiftwire.DeltaValidity and prunes old records the
+// deltas left no longer need.
+func (e *Engine) maintain(ctx context.Context) {
+	now := e.now()
 	if _, err := e.store.RetireDeltas(ctx, now.Add(-shiftwire.DeltaValidity)); err != nil {
 		e.log.Error("retire deltas", "err", err)
 	}

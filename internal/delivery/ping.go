@@ -33,7 +33,11 @@ func (e *Engine) Ping(ctx context.Context, hook *shiftwire.Webhook) (*shiftwire.
 		return nil, err
 	}
 	msgID := "msg_" + strings.ReplaceAll(hook.ID, "-", "") + "_ping_" + strings.ReplaceAll(id, "-", "")
-	header, respBody, end, result := e.post(ctx, signing.NewSigner(hook.Key.Reveal()), hook.DestinationURL, msgID, start, body)
+	var signers []*signing.Signer
+	for _, key := range hook.SigningKeys(start) {
+		signers = append(signers, signing.NewSigner(key.Reveal()))
+	}
+	header, respBody, end, result := e.post(ctx, signers, hook.DestinationURL, msgID, start, body)
 	e.observer.Attempted(result.Outcome)
 	a := shiftwire.Attempt{
 		ID:             id,
@@ -55,6 +59,10 @@ func (e *Engine) Ping(ctx context.Context, hook *shiftwire.Webhook) (*shiftwire.
 	}
 	return &a, nil
 }
+
+// Forget drops what the engine keeps of a webhook, after a change the engine would
+// otherwise see only when its cache runs out, such as a new signing key.
+func (e *Engine) Forget(id string) { e.forget(id) }
 
 // Wake makes the engine claim due deliveries now instead of at its next poll, after a
 // change to the queue that the store does not announce, such as POST /webhooks/{id}/retry.

@@ -50,16 +50,16 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 	msgID := messageID(hook, r.deliveries)
 
 	start := e.now()
-	header, respBody, end, result := e.post(ctx, info.signer, hook.DestinationURL, msgID, start, body)
+	header, respBody, end, result := e.post(ctx, info.signersAt(start), hook.DestinationURL, msgID, start, body)
 	return e.completion(info, r.deliveries, start, end, result, body, header, respBody), true
 }
 
 // post makes one signed request of body to dest, through the engine's SSRF-checked client,
 // and classifies its outcome. It returns the headers sent, nil when no request could be
 // made, the start of the response body and the time the attempt ended.
-func (e *Engine) post(ctx context.Context, signer *signing.Signer, dest, msgID string, start time.Time, body []byte) (http.Header, []byte, time.Time, Result) {
+func (e *Engine) post(ctx context.Context, signers []*signing.Signer, dest, msgID string, start time.Time, body []byte) (http.Header, []byte, time.Time, Result) {
 	timestamp := strconv.FormatInt(start.Unix(), 10)
-	signature := signer.Sign(nil, msgID, start.Unix(), body)
+	signature := signing.SignWith(nil, signers, msgID, start.Unix(), body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dest, bytes.NewReader(body))
 	if err != nil {
 		// The URL was validated at creation; a URL that no longer parses fails like a

@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/signing"
 )
 
 // operableWebhook returns the caller's webhook named in the path for an operation (SPEC
 // section 14): 404 when it is another tenant's, 401 without the right to read its
-// collection, 409 when it is disabled.
+// collection, 409 when it is disabled, or its validUntil came.
 func (s *Server) operableWebhook(r *http.Request) (*shiftwire.Webhook, error) {
 	c := callerOf(r.Context())
 	hook, err := s.store.Webhook(r.Context(), c.tenant.ID, r.PathValue("id"))
@@ -18,7 +21,7 @@ func (s *Server) operableWebhook(r *http.Request) (*shiftwire.Webhook, error) {
 	if err := c.principal.RequireScope(shiftwire.ReadScope(hook.Collection)); err != nil {
 		return nil, err
 	}
-	if !hook.Enabled() {
+	if hook = hook.AsOf(s.now()); !hook.Enabled() {
 		return nil, shiftwire.Errorf(shiftwire.EConflict, "the webhook is disabled (%s)", hook.DisabledReason)
 	}
 	if s.engine == nil {
@@ -61,4 +64,142 @@ func (s *Server) retryWebhook(w http.ResponseWriter, r *http.Request) error {
 		Retried int `json:"retried"`
 	}{n})
 	return nil
+}
+
+// resendDelivery serves POST /webhooks/{id}/deliveries/{deliveryId}/resend: the changes the
+// attempt carried are queued again, behind what is queued for their objects, and sent with
+// the same webhook-id as before. 202 with how many were queued: a change still queued is not
+// queued twice.
+func (s *Server) resendDelivery(w http.ResponseWriter, r *http.Request) error {
+	hook, err := s.operableWebhook(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.Attempt(r.Context(), hook.TenantID, hook.ID, r.PathValue("deliveryId"))
+	if err != nil {
+		return err
+	}
+	if len(a.ChangeVersions) == 0 {
+		return shiftwire.Invalid("nothing to resend", "the attempt carried no changes: it was a ping or a lifecycle notice")
+	}
+	n, err := s.store.RequeueChanges(r.Context(), hook.TenantID, hook.ID, a.ChangeVersions, s.now())
+	if err != nil {
+		return err
+	}
+	s.queued(r, hook, "webhook resend", n)
+	writeJSON(w, http.StatusAccepted, struct {
+		Resent int `json:"resent"`
+	}{n})
+	return nil
+}
+
+// recoverPage is how many changes recover queues in one transaction.
+const recoverPage = 1000
+
+// recoverWebhook serves POST /webhooks/{id}/recover {"since": "..."}: every change of the
+// webhook's collection committed after since and after the webhook's creation is queued
+// again, in order, behind what is queued for its object. 202 with how many were queued.
+func (s *Server) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
+	hook, err := s.operableWebhook(r)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	fields, verrs := shiftwire.ParseFields(body)
+	if verrs != nil {
+		return verrs
+	}
+	raw, _ := fields.String("since", true)
+	if err := fields.Done(); err != nil {
+		return err
+	}
+	now := s.now()
+	since, err := RecoverSince(raw, now, s.cfg.Retention, callerOf(r.Context()).tenant.Location())
+	if err != nil {
+		return err
+	}
+	total := 0
+	for after := hook.CreatedAfter; ; {
+		changes, err := s.store.CollectionChanges(r.Context(), hook.TenantID, hook.Collection, after, since, recoverPage)
+		if err != nil {
+			return err
+		}
+		var versions []shiftwire.ChangeVersion
+		for i := range changes {
+			if hook.Receives(&changes[i]) {
+				versions = append(versions, changes[i].Version)
+			}
+		}
+		n, err := s.store.RequeueChanges(r.Context(), hook.TenantID, hook.ID, versions, now)
+		if err != nil {
+			return err
+		}
+		total += n
+		if len(changes) < recoverPage {
+			break
+		}
+		after = changes[len(changes)-1].Version
+	}
+	s.queued(r, hook, "webhook recovered", total)
+	writeJSON(w, http.StatusAccepted, struct {
+		Recovered int `json:"recovered"`
+	}{total})
+	return nil
+}
+
+// RecoverSince parses recover's since: an ISO 8601 time with its offset, or a date, which is
+// its midnight in the tenant's time zone. It must not be in the future nor older than the
+// change log is kept (retention before now); the error names the oldest time allowed.
+func RecoverSince(raw string, now time.Time, retention time.Duration, loc *time.Location) (time.Time, error) {
+	oldest := now.Add(-retention).In(loc).Truncate(time.Second).Add(time.Second)
+	allowed := "the oldest time allowed is " + oldest.Format(time.RFC3339)
+	since, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		since, err = time.ParseInLocation(time.DateOnly, raw, loc)
+	}
+	switch {
+	case err != nil:
+		return time.Time{}, shiftwire.Invalid("invalid since", "since must be an ISO 8601 time such as "+now.In(loc).Truncate(time.Second).Format(time.RFC3339)+"; "+allowed)
+	case since.After(now):
+		return time.Time{}, shiftwire.Invalid("invalid since", "since is in the future; "+allowed)
+	case since.Before(oldest):
+		return time.Time{}, shiftwire.Invalid("invalid since", "since is older than the change log is kept; "+allowed)
+	}
+	return since, nil
+}
+
+// rotateKey serves POST /webhooks/{id}/rotate-key: a new signing key, shown only in this
+// answer. The key it replaces keeps signing beside it for the key overlap, so receivers can
+// switch at their pace.
+func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) error {
+	hook, err := s.operableWebhook(r)
+	if err != nil {
+		return err
+	}
+	key, err := signing.NewKey()
+	if err != nil {
+		return err
+	}
+	until := s.now().Add(s.cfg.KeyOverlap)
+	if err := s.store.RotateWebhookKey(r.Context(), hook.TenantID, hook.ID, key, until); err != nil {
+		return err
+	}
+	s.engine.Forget(hook.ID)
+	s.log.InfoContext(r.Context(), "webhook key rotated", "tenant", callerOf(r.Context()).tenant.Name, "webhook", hook.ID,
+		"previousKeyUntil", until)
+	writeJSON(w, http.StatusOK, struct {
+		Key string `json:"key"`
+	}{signing.EncodeKey(key.Reveal())})
+	return nil
+}
+
+// queued logs an operation that queued n changes again and wakes the engine to send them.
+func (s *Server) queued(r *http.Request, hook *shiftwire.Webhook, msg string, n int) {
+	s.log.InfoContext(r.Context(), msg, "tenant", callerOf(r.Context()).tenant.Name, "webhook", hook.ID, "queued", n)
+	if n > 0 {
+		s.engine.Wake()
+	}
 }

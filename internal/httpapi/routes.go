@@ -27,6 +27,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET "+apiBase+"webhooks/{id}/deliveries/{deliveryId}", s.connector(shiftwire.ScopeWebhooksRead, s.getDelivery))
 	mux.Handle("POST "+apiBase+"webhooks/{id}/ping", s.connector(shiftwire.ScopeWebhooksWrite, s.pingWebhook))
 	mux.Handle("POST "+apiBase+"webhooks/{id}/retry", s.connector(shiftwire.ScopeWebhooksWrite, s.retryWebhook))
+	mux.Handle("POST "+apiBase+"webhooks/{id}/deliveries/{deliveryId}/resend", s.connector(shiftwire.ScopeWebhooksWrite, s.resendDelivery))
+	mux.Handle("POST "+apiBase+"webhooks/{id}/recover", s.connector(shiftwire.ScopeWebhooksWrite, s.recoverWebhook))
+	mux.Handle("POST "+apiBase+"webhooks/{id}/rotate-key", s.connector(shiftwire.ScopeWebhooksWrite, s.rotateKey))
 	s.collectionRoutes(mux)
 
 	// Delta: the changes of a collection since a deltaToken; GET /{collection}?delta starts one.

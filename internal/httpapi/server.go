@@ -22,6 +22,10 @@ type Config struct {
 	Destinations shiftwire.DestinationPolicy
 	// WebhookValidity is how long a new webhook lives.
 	WebhookValidity time.Duration
+	// KeyOverlap is how long a webhook's previous key keeps signing after rotate-key.
+	KeyOverlap time.Duration
+	// Retention is how long the change log is kept at least: how far back recover reaches.
+	Retention time.Duration
 	// MaxBodyBytes caps request bodies; MaxBulkBodyBytes caps POST /changes.
 	MaxBodyBytes     int64
 	MaxBulkBodyBytes int64
@@ -90,6 +94,8 @@ type Engine interface {
 	Ping(ctx context.Context, hook *shiftwire.Webhook) (*shiftwire.Attempt, error)
 	// Wake makes due deliveries be claimed now.
 	Wake()
+	// Forget drops what the engine keeps of a webhook, such as its signing keys.
+	Forget(id string)
 }
 
 // New returns a Server for cfg.
@@ -108,6 +114,12 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	if cfg.WebhookValidity == 0 {
 		cfg.WebhookValidity = shiftwire.DefaultWebhookValidity
+	}
+	if cfg.KeyOverlap == 0 {
+		cfg.KeyOverlap = shiftwire.DefaultKeyOverlap
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = shiftwire.DefaultRetention
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now

@@ -24,6 +24,7 @@ type webhookJSON struct {
 	ExternalReferences shiftwire.ExternalReferences `json:"externalReferences,omitempty"`
 	BatchSize          int                          `json:"batchSize,omitempty"`
 	DisabledReason     shiftwire.DisabledReason     `json:"disabledReason,omitempty"`
+	LifecycleURL       string                       `json:"lifecycleNotificationUrl,omitempty"`
 }
 
 // validUntilLayout is ISO 8601 with the UTC offset, as in Protime's 2025-03-31T12:30:00+02:00.
@@ -39,6 +40,7 @@ func renderWebhook(w *shiftwire.Webhook, t *shiftwire.Tenant) webhookJSON {
 		ExternalReferences: w.ExternalReferences,
 		BatchSize:          w.BatchSize,
 		DisabledReason:     w.DisabledReason,
+		LifecycleURL:       w.LifecycleURL,
 	}
 }
 
@@ -55,6 +57,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	dest, _ := fields.String("destinationUrl", true)
 	name, _ := fields.String("collectionName", true)
+	lifecycleURL, _ := fields.String("lifecycleNotificationUrl", false)
 	if err := fields.Done(); err != nil {
 		return err
 	}
@@ -82,6 +85,11 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := shiftwire.ValidateDestination(dest, s.cfg.Destinations); err != nil {
 		return err
 	}
+	if lifecycleURL != "" {
+		if err := shiftwire.ValidateLifecycleURL(lifecycleURL, s.cfg.Destinations); err != nil {
+			return err
+		}
+	}
 	// Subscribing to a collection needs the right to read it: checked last, as it depends on
 	// the body.
 	if err := c.principal.RequireScope(shiftwire.ReadScope(collection.Name)); err != nil {
@@ -104,6 +112,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		Collection:         collection.Name,
 		ExternalReferences: refs,
 		BatchSize:          batchSize,
+		LifecycleURL:       lifecycleURL,
 		Key:                key,
 		Status:             shiftwire.WebhookEnabled,
 		CreatedAt:          now,
@@ -165,7 +174,7 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 				return nil
 			}
 			after = hook.ID
-			if match(hook) {
+			if hook = hook.AsOf(s.now()); match(hook) {
 				out.Value = append(out.Value, renderWebhook(hook, c.tenant))
 			}
 		}
@@ -184,7 +193,7 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderWebhook(hook, c.tenant))
+	writeJSON(w, http.StatusOK, renderWebhook(hook.AsOf(s.now()), c.tenant))
 	return nil
 }
 

@@ -40,6 +40,7 @@ type Metrics struct {
 	registry *prometheus.Registry
 	changes  *prometheus.CounterVec
 	attempts *prometheus.CounterVec
+	notices  *prometheus.CounterVec
 	latency  prometheus.Histogram
 	gauges   *storeCollector
 }
@@ -59,6 +60,10 @@ func New(src Source) *Metrics {
 			Name: "shiftwire_delivery_attempts_total",
 			Help: "Requests made to destinations, by outcome.",
 		}, []string{"outcome"}),
+		notices: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shiftwire_lifecycle_notifications_total",
+			Help: "Requests made to lifecycle notification URLs, by lifecycle event and outcome.",
+		}, []string{"event", "outcome"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "shiftwire_delivery_latency_seconds",
 			Help:    "Time from a change's commit to its destination's 2xx.",
@@ -67,11 +72,14 @@ func New(src Source) *Metrics {
 	}
 	for _, o := range []shiftwire.Outcome{shiftwire.OutcomeSucceeded, shiftwire.OutcomeFailed, shiftwire.OutcomeTimedOut, shiftwire.OutcomeConnectionFailed} {
 		m.attempts.WithLabelValues(string(o))
+		for _, e := range shiftwire.LifecycleEvents() {
+			m.notices.WithLabelValues(string(e), string(o))
+		}
 	}
 	for _, c := range shiftwire.Collections() {
 		m.changes.WithLabelValues(c.Name)
 	}
-	m.registry.MustRegister(m.changes, m.attempts, m.latency, m.gauges,
+	m.registry.MustRegister(m.changes, m.attempts, m.notices, m.latency, m.gauges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if sc, ok := src.(StatementCounter); ok {
 		// Read at scrape time from the store's own counter: counting happens on the hot path
@@ -97,6 +105,11 @@ func (m *Metrics) ChangesCommitted(collection string, n int) {
 // Attempted counts one delivery attempt.
 func (m *Metrics) Attempted(outcome shiftwire.Outcome) {
 	m.attempts.WithLabelValues(string(outcome)).Inc()
+}
+
+// Noticed counts one attempt to send a lifecycle notice.
+func (m *Metrics) Noticed(event shiftwire.LifecycleEvent, outcome shiftwire.Outcome) {
+	m.notices.WithLabelValues(string(event), string(outcome)).Inc()
 }
 
 // Delivered observes the commit-to-acknowledgement latency of one change.

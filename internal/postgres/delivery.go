@@ -38,7 +38,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 			FROM deliveries d
 			WHERE d.next_attempt_at <= $1 AND d.lease_until <= $1 AND NOT d.webhook_id = ANY($2)
 				AND NOT EXISTS (SELECT 1 FROM deliveries e
-					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.version < d.version)
+					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.id < d.id)
 			ORDER BY d.next_attempt_at, d.id LIMIT $3
 			FOR NO KEY UPDATE SKIP LOCKED`, q.Now, exclude, q.Limit)
 		if err != nil {
@@ -140,28 +140,17 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `SELECT FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, hooks); err != nil {
+		health, err := lockHealth(ctx, tx, hooks)
+		if err != nil {
 			return err
 		}
 		batch := &pgx.Batch{}
 		var delivered, deliveredLeases []int64
 		for _, c := range completions {
 			a := &c.Attempt
-			headers, err := json.Marshal(a.RequestHeaders)
-			if err != nil {
+			if err := queueAttempt(batch, a); err != nil {
 				return err
 			}
-			versions := make([]int64, len(a.ChangeVersions))
-			for i, v := range a.ChangeVersions {
-				versions[i] = int64(v)
-			}
-			batch.Queue(`INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
-				status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-				ON CONFLICT (id) DO NOTHING`,
-				a.ID, a.WebhookID, a.TenantID, a.AttemptedAt, a.Duration.Milliseconds(),
-				a.StatusCode, string(a.Outcome), a.Error, versions, a.Attempt, nullTime(a.NextAttemptAt),
-				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))
 			if c.Succeeded {
 				for _, id := range c.Deliveries {
 					delivered, deliveredLeases = append(delivered, id), append(deliveredLeases, int64(c.Lease))
@@ -176,15 +165,13 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 			}
 			if c.Disable != "" {
 				// disableWebhook's two statements, queued: the tenant is locked above.
-				batch.Queue(`UPDATE webhooks SET status = $1, disabled_reason = $2, disabled_at = $3
-					WHERE tenant_id = $4 AND id = $5 AND status = $6`,
-					string(shiftwire.WebhookDisabled), string(c.Disable), a.AttemptedAt.Add(a.Duration), a.TenantID, a.WebhookID,
-					string(shiftwire.WebhookEnabled))
+				batch.Queue(disableSQL, string(shiftwire.WebhookDisabled), string(c.Disable), a.AttemptedAt.Add(a.Duration),
+					a.TenantID, a.WebhookID, string(shiftwire.WebhookEnabled), c.Disable.Notifies())
 				batch.Queue(`DELETE FROM deliveries WHERE webhook_id = $1 AND EXISTS (
 					SELECT 1 FROM webhooks WHERE id = $1 AND status = $2)`, a.WebhookID, string(shiftwire.WebhookDisabled))
 			}
 		}
-		queueFailingUpdates(batch, shiftwire.FailingUpdates(completions))
+		queueHealth(batch, health, completions)
 		if len(delivered) > 0 {
 			batch.Queue(`DELETE FROM deliveries d USING unnest($1::bigint[], $2::bigint[]) AS x(id, lease)
 				WHERE d.id = x.id AND d.lease = x.lease`, delivered, deliveredLeases)
@@ -214,11 +201,18 @@ func (db *DB) RetryDeliveries(ctx context.Context, tenantID int64, webhookID str
 	return int(tag.RowsAffected()), nil
 }
 
-// ReleaseAllLeases makes every leased delivery due again at once, which only a single
-// instance starting up may do.
+// ReleaseAllLeases makes every leased delivery and notice due again at once, which only a
+// single instance starting up may do.
 func (db *DB) ReleaseAllLeases(ctx context.Context) error {
-	_, err := db.pool.Exec(ctx, `UPDATE deliveries SET lease_until = '-infinity', next_attempt_at = $1 WHERE lease_until > '-infinity'`, db.now())
-	return err
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		for _, table := range []string{"deliveries", "lifecycle_notices"} {
+			if _, err := tx.Exec(ctx, `UPDATE `+table+` SET lease_until = '-infinity', next_attempt_at = $1
+				WHERE lease_until > '-infinity'`, db.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Attempts returns attempts of one webhook, newest first.
@@ -316,4 +310,25 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// queueAttempt queues the insert of one attempt record; an attempt already recorded, by a
+// write-back that was retried after a lost commit answer, is kept as it is.
+func queueAttempt(batch *pgx.Batch, a *shiftwire.Attempt) error {
+	headers, err := json.Marshal(a.RequestHeaders)
+	if err != nil {
+		return err
+	}
+	versions := make([]int64, len(a.ChangeVersions))
+	for i, v := range a.ChangeVersions {
+		versions[i] = int64(v)
+	}
+	batch.Queue(`INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
+		status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (id) DO NOTHING`,
+		a.ID, a.WebhookID, a.TenantID, a.AttemptedAt, a.Duration.Milliseconds(),
+		a.StatusCode, string(a.Outcome), a.Error, versions, a.Attempt, nullTime(a.NextAttemptAt),
+		string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))
+	return nil
 }

@@ -1,42 +1,46 @@
 package postgres
 
 import (
+	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shiftwire/shiftwire"
 )
 
-// queueFailingUpdates queues the failure-tracking updates of a batch of completions: the
-// webhooks that ended the batch with a success are cleared in one statement, and the failing
-// ones set in one statement each for those set unconditionally, since they succeeded earlier
-// in the batch, and those set only where nothing is set.
-func queueFailingUpdates(batch *pgx.Batch, updates []shiftwire.FailingUpdate) {
-	var cleared []string
-	var replace, first struct {
-		ids   []string
-		since []time.Time
+// lockHealth locks the webhooks of a batch of completions, in id order, and reads their
+// health: the lock every completing transaction takes, so that two instances completing
+// attempts of one webhook take turns and each reads what the other wrote.
+func lockHealth(ctx context.Context, tx pgx.Tx, ids []string) ([]shiftwire.WebhookHealth, error) {
+	rows, err := tx.Query(ctx, `SELECT id, tenant_id, failing_since, failed_attempts, failing_notified, lifecycle_url <> ''
+		FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids)
+	if err != nil {
+		return nil, err
 	}
-	for _, u := range updates {
-		switch {
-		case u.Since.IsZero() && u.Replace:
-			cleared = append(cleared, u.WebhookID)
-		case u.Since.IsZero(): // nothing to set where nothing is set
-		case u.Replace:
-			replace.ids, replace.since = append(replace.ids, u.WebhookID), append(replace.since, u.Since)
-		default:
-			first.ids, first.since = append(first.ids, u.WebhookID), append(first.since, u.Since)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (shiftwire.WebhookHealth, error) {
+		var h shiftwire.WebhookHealth
+		var since *time.Time
+		err := row.Scan(&h.WebhookID, &h.TenantID, &since, &h.FailedAttempts, &h.FailingNotified, &h.Notifies)
+		h.FailingSince = fromNullTime(since)
+		return h, err
+	})
+}
+
+// queueHealth queues the health updates shiftwire.TrackHealth decides for a batch of
+// completions, all in one statement, and the notices they raise in another.
+func queueHealth(batch *pgx.Batch, current []shiftwire.WebhookHealth, completions []shiftwire.Completion) {
+	changed, notices := shiftwire.TrackHealth(current, completions)
+	if len(changed) > 0 {
+		ids := make([]string, len(changed))
+		since := make([]*time.Time, len(changed))
+		failed := make([]int32, len(changed))
+		notified := make([]bool, len(changed))
+		for i, h := range changed {
+			ids[i], since[i], failed[i], notified[i] = h.WebhookID, nullTime(h.FailingSince), int32(h.FailedAttempts), h.FailingNotified
 		}
+		batch.Queue(`UPDATE webhooks w SET failing_since = u.since, failed_attempts = u.failed, failing_notified = u.notified
+			FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::bool[]) AS u (id, since, failed, notified)
+			WHERE w.id = u.id`, ids, since, failed, notified)
 	}
-	if len(cleared) > 0 {
-		batch.Queue(`UPDATE webhooks SET failing_since = NULL WHERE id = ANY($1) AND failing_since IS NOT NULL`, cleared)
-	}
-	if len(replace.ids) > 0 {
-		batch.Queue(`UPDATE webhooks w SET failing_since = u.since FROM unnest($1::text[], $2::timestamptz[]) AS u (id, since)
-			WHERE w.id = u.id`, replace.ids, replace.since)
-	}
-	if len(first.ids) > 0 {
-		batch.Queue(`UPDATE webhooks w SET failing_since = u.since FROM unnest($1::text[], $2::timestamptz[]) AS u (id, since)
-			WHERE w.id = u.id AND w.failing_since IS NULL`, first.ids, first.since)
-	}
+	queueNotices(batch, notices)
 }

@@ -12,7 +12,8 @@ import (
 )
 
 const webhookColumns = `id, tenant_id, client_id, destination_url, collection, external_references, batch_size,
-	key_sealed, status, disabled_reason, disabled_at, created_at, valid_until, created_after, failing_since`
+	key_sealed, status, disabled_reason, disabled_at, created_at, valid_until, created_after, failing_since,
+	lifecycle_url, previous_key_sealed, previous_key_until, failed_attempts, failing_notified`
 
 // CreateWebhook inserts w, setting w.CreatedAfter to the tenant's last change version while
 // holding the tenant's lock, the one every write holds from its first version to its commit:
@@ -28,10 +29,11 @@ func (db *DB) CreateWebhook(ctx context.Context, w *shiftwire.Webhook) error {
 			return fmt.Errorf("read tenant version: %w", err)
 		}
 		w.CreatedAfter = shiftwire.ChangeVersion(last)
-		_, err = tx.Exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		_, err = tx.Exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`) 
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, NULL, 0, false)`,
 			w.ID, w.TenantID, w.ClientID, w.DestinationURL, w.Collection, w.ExternalReferences.String(), w.BatchSize,
 			sealed, string(w.Status), string(w.DisabledReason), nullTime(w.DisabledAt),
-			w.CreatedAt, w.ValidUntil, last, nullTime(w.FailingSince))
+			w.CreatedAt, w.ValidUntil, last, nullTime(w.FailingSince), w.LifecycleURL)
 		if isUniqueViolation(err) {
 			return shiftwire.Errorf(shiftwire.EConflict, "webhook %s exists already", w.ID)
 		}
@@ -88,14 +90,50 @@ func (db *DB) DisableWebhook(ctx context.Context, tenantID int64, id string, rea
 // either committed, and its deliveries are deleted here, or not begun, and it will see the
 // webhook disabled.
 func disableWebhook(ctx context.Context, tx pgx.Tx, tenantID int64, id string, reason shiftwire.DisabledReason, at time.Time) (bool, error) {
-	tag, err := tx.Exec(ctx, `UPDATE webhooks SET status = $1, disabled_reason = $2, disabled_at = $3
-		WHERE tenant_id = $4 AND id = $5 AND status = $6`,
-		string(shiftwire.WebhookDisabled), string(reason), at, tenantID, id, string(shiftwire.WebhookEnabled))
+	tag, err := tx.Exec(ctx, disableSQL, string(shiftwire.WebhookDisabled), string(reason), at, tenantID, id,
+		string(shiftwire.WebhookEnabled), reason.Notifies())
 	if err != nil || tag.RowsAffected() == 0 {
 		return false, err
 	}
 	_, err = tx.Exec(ctx, `DELETE FROM deliveries WHERE webhook_id = $1`, id)
 	return true, err
+}
+
+// disableSQL disables an enabled webhook and, when $7 is true and the webhook has a
+// lifecycle URL, queues its Disabled notice: one statement, whose rows affected tell
+// whether the webhook was enabled.
+const disableSQL = `WITH disabled AS (
+		UPDATE webhooks SET status = $1, disabled_reason = $2, disabled_at = $3
+		WHERE tenant_id = $4 AND id = $5 AND status = $6
+		RETURNING tenant_id, id, lifecycle_url),
+	noticed AS (
+		INSERT INTO lifecycle_notices (tenant_id, webhook_id, event, reason, occurred_at, next_attempt_at)
+		SELECT tenant_id, id, '` + string(shiftwire.WebhookDisabledNotice) + `', $2, $3, $3 FROM disabled
+		WHERE $7 AND lifecycle_url <> '')
+	SELECT 1 FROM disabled`
+
+// RotateWebhookKey makes key the webhook's signing key, the current one signing beside it
+// until previousUntil.
+func (db *DB) RotateWebhookKey(ctx context.Context, tenantID int64, id string, key shiftwire.Secret, previousUntil time.Time) error {
+	sealed, err := db.sealer.Seal(key.Reveal())
+	if err != nil {
+		return fmt.Errorf("seal webhook key: %w", err)
+	}
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		var status string
+		err := tx.QueryRow(ctx, `SELECT status FROM webhooks WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, id).Scan(&status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return shiftwire.NotFound("webhook not found")
+		} else if err != nil {
+			return err
+		}
+		if status != string(shiftwire.WebhookEnabled) {
+			return shiftwire.Errorf(shiftwire.EConflict, "the webhook is disabled")
+		}
+		_, err = tx.Exec(ctx, `UPDATE webhooks SET previous_key_sealed = key_sealed, previous_key_until = $1, key_sealed = $2
+			WHERE tenant_id = $3 AND id = $4`, previousUntil, sealed, tenantID, id)
+		return err
+	})
 }
 
 // WebhookByID returns a webhook of any tenant.
@@ -175,10 +213,12 @@ func (db *DB) scanWebhook(row pgx.Row) (*shiftwire.Webhook, error) {
 	var w shiftwire.Webhook
 	var refs, status, reason string
 	var sealed []byte
-	var disabledAt, failingSince *time.Time
+	var previousSealed []byte
+	var disabledAt, failingSince, previousUntil *time.Time
 	var after int64
 	err := row.Scan(&w.ID, &w.TenantID, &w.ClientID, &w.DestinationURL, &w.Collection, &refs, &w.BatchSize,
-		&sealed, &status, &reason, &disabledAt, &w.CreatedAt, &w.ValidUntil, &after, &failingSince)
+		&sealed, &status, &reason, &disabledAt, &w.CreatedAt, &w.ValidUntil, &after, &failingSince,
+		&w.LifecycleURL, &previousSealed, &previousUntil, &w.FailedAttempts, &w.FailingNotified)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +230,12 @@ func (db *DB) scanWebhook(row pgx.Row) (*shiftwire.Webhook, error) {
 		return nil, fmt.Errorf("webhook %s: open signing key: %w", w.ID, err)
 	}
 	w.Key = key
+	if previousSealed != nil {
+		if w.PreviousKey, err = db.sealer.Open(previousSealed); err != nil {
+			return nil, fmt.Errorf("webhook %s: open previous signing key: %w", w.ID, err)
+		}
+		w.PreviousKeyUntil = fromNullTime(previousUntil)
+	}
 	w.Status = shiftwire.WebhookStatus(status)
 	w.DisabledReason = shiftwire.DisabledReason(reason)
 	w.DisabledAt = fromNullTime(disabledAt)

@@ -110,6 +110,19 @@ func (s *Signer) Sign(dst []byte, msgID string, timestamp int64, body []byte) []
 	return dst
 }
 
+// SignWith appends the webhook-signature value of every signer, space-separated, in order.
+// During a key rotation two keys sign, the new key's first: a Standard Webhooks receiver
+// accepts the request when any one of the signatures matches a key it knows.
+func SignWith(dst []byte, signers []*Signer, msgID string, timestamp int64, body []byte) []byte {
+	for i, s := range signers {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = s.Sign(dst, msgID, timestamp, body)
+	}
+	return dst
+}
+
 // compute returns the raw HMAC in st.sum; the result is valid until st is reused.
 func (st *signState) compute(msgID string, timestamp int64, body []byte) []byte {
 	p := append(st.prefix[:0], msgID...)

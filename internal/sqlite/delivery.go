@@ -32,7 +32,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 			FROM deliveries d
 			WHERE d.next_attempt_at <= ? AND d.lease_until <= ?`+exclude+`
 				AND NOT EXISTS (SELECT 1 FROM deliveries e
-					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.version < d.version)
+					WHERE e.webhook_id = d.webhook_id AND e.object_id = d.object_id AND e.id < d.id)
 			ORDER BY d.next_attempt_at, d.id LIMIT ?`, args...)
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func readChanges(ctx context.Context, tx *sql.Tx, byID map[int64]*shiftwire.Deli
 
 // CompleteDeliveries writes back a batch of attempt outcomes in one transaction. Work that
 // repeats across the batch is done once: attempts are inserted many rows to a statement, and
-// each webhook's failure tracking is updated once, as shiftwire.FailingUpdates decides.
+// each webhook's health is read and written once, as shiftwire.TrackHealth decides.
 // Only deliveries that still hold the completion's lease are rescheduled or removed.
 func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Completion) error {
 	if len(completions) == 0 {
@@ -152,7 +152,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 				}
 			}
 		}
-		if err := trackFailures(ctx, tx, shiftwire.FailingUpdates(completions)); err != nil {
+		if err := trackHealth(ctx, tx, completions); err != nil {
 			return err
 		}
 		return deleteLeased(ctx, tx, delivered)
@@ -232,10 +232,16 @@ func (db *DB) RetryDeliveries(ctx context.Context, tenantID int64, webhookID str
 	return int(n), err
 }
 
-// ReleaseAllLeases makes every leased delivery due again at once.
+// ReleaseAllLeases makes every leased delivery and notice due again at once.
 func (db *DB) ReleaseAllLeases(ctx context.Context) error {
-	_, err := db.exec(ctx, bookkeeping, `UPDATE deliveries SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now()))
-	return err
+	return db.inBookkeepingTx(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"deliveries", "lifecycle_notices"} {
+			if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET lease_until = 0, next_attempt_at = ? WHERE lease_until > 0`, millis(db.now())); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Attempts returns attempts of one webhook, newest first.

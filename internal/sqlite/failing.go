@@ -3,47 +3,50 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"github.com/shiftwire/shiftwire"
 )
 
-// trackFailures applies the failure-tracking updates of a batch of completions: the webhooks
-// that ended the batch with a success are cleared in one statement, and the failing ones set
-// many to a statement, unconditionally when they succeeded earlier in the batch and only
-// where nothing is set otherwise.
-func trackFailures(ctx context.Context, tx *sql.Tx, updates []shiftwire.FailingUpdate) error {
-	var cleared []string
-	var replace, first []shiftwire.FailingUpdate
-	for _, u := range updates {
-		switch {
-		case u.Since.IsZero() && u.Replace:
-			cleared = append(cleared, u.WebhookID)
-		case u.Since.IsZero(): // nothing to set where nothing is set
-		case u.Replace:
-			replace = append(replace, u)
-		default:
-			first = append(first, u)
+// trackHealth reads the health of the webhooks a batch of completions tracks, applies the
+// batch with shiftwire.TrackHealth, writes back the healths that changed and queues the
+// notices raised. The single writer makes the read and the write one step.
+func trackHealth(ctx context.Context, tx *sql.Tx, completions []shiftwire.Completion) error {
+	ids := shiftwire.TrackedWebhooks(completions)
+	if len(ids) == 0 {
+		return nil
+	}
+	var current []shiftwire.WebhookHealth
+	for chunk := range chunks(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
 		}
-	}
-	if err := execChunks(ctx, tx, `UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN (%s)`, nil, cleared); err != nil {
-		return err
-	}
-	for _, set := range []struct {
-		updates []shiftwire.FailingUpdate
-		cond    string
-	}{{replace, ""}, {first, " AND webhooks.failing_since IS NULL"}} {
-		for chunk := range chunks(set.updates, 400) {
-			args := make([]any, 0, 2*len(chunk))
-			for _, u := range chunk {
-				args = append(args, u.WebhookID, millis(u.Since))
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = v.since
-				FROM (SELECT column1 AS id, column2 AS since FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)), ",")+`)) AS v
-				WHERE webhooks.id = v.id`+set.cond, args...); err != nil {
+		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, failing_since, failed_attempts, failing_notified, lifecycle_url <> ''
+			FROM webhooks WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var h shiftwire.WebhookHealth
+			var since sql.NullInt64
+			if err := rows.Scan(&h.WebhookID, &h.TenantID, &since, &h.FailedAttempts, &h.FailingNotified, &h.Notifies); err != nil {
+				rows.Close()
 				return err
 			}
+			h.FailingSince = fromNullMillis(since)
+			current = append(current, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
 	}
-	return nil
+	changed, notices := shiftwire.TrackHealth(current, completions)
+	for _, h := range changed {
+		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = ?, failed_attempts = ?, failing_notified = ? WHERE id = ?`,
+			nullMillis(h.FailingSince), h.FailedAttempts, h.FailingNotified, h.WebhookID); err != nil {
+			return err
+		}
+	}
+	return queueNotices(ctx, tx, notices)
 }

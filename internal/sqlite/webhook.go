@@ -11,7 +11,8 @@ import (
 )
 
 const webhookColumns = `id, tenant_id, client_id, destination_url, collection, external_references, batch_size,
-	key_sealed, status, disabled_reason, disabled_at, created_at, valid_until, created_after, failing_since`
+	key_sealed, status, disabled_reason, disabled_at, created_at, valid_until, created_after, failing_since,
+	lifecycle_url, previous_key_sealed, previous_key_until, failed_attempts, failing_notified`
 
 // CreateWebhook inserts w, setting w.CreatedAfter to the tenant's last change version in the
 // same transaction, so the webhook receives exactly the changes committed after it.
@@ -26,10 +27,11 @@ func (db *DB) CreateWebhook(ctx context.Context, w *shiftwire.Webhook) error {
 			return fmt.Errorf("read tenant version: %w", err)
 		}
 		w.CreatedAfter = shiftwire.ChangeVersion(last)
-		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, 0)`,
 			w.ID, w.TenantID, w.ClientID, w.DestinationURL, w.Collection, w.ExternalReferences.String(), w.BatchSize,
 			sealed, string(w.Status), string(w.DisabledReason), nullMillis(w.DisabledAt),
-			millis(w.CreatedAt), millis(w.ValidUntil), last, nullMillis(w.FailingSince))
+			millis(w.CreatedAt), millis(w.ValidUntil), last, nullMillis(w.FailingSince), w.LifecycleURL)
 		if isUniqueViolation(err) {
 			return shiftwire.Errorf(shiftwire.EConflict, "webhook %s exists already", w.ID)
 		}
@@ -77,19 +79,52 @@ func (db *DB) DisableWebhook(ctx context.Context, tenantID int64, id string, rea
 	return disabled, err
 }
 
-// disableWebhook disables an enabled webhook and deletes its queued deliveries.
+// disableWebhook disables an enabled webhook, deletes its queued deliveries and queues its
+// Disabled notice when the reason and its lifecycle URL call for one.
 func disableWebhook(ctx context.Context, tx *sql.Tx, tenantID int64, id string, reason shiftwire.DisabledReason, at time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE webhooks SET status = ?, disabled_reason = ?, disabled_at = ?
-		WHERE tenant_id = ? AND id = ? AND status = ?`,
-		string(shiftwire.WebhookDisabled), string(reason), millis(at), tenantID, id, string(shiftwire.WebhookEnabled))
+	var lifecycleURL string
+	err := tx.QueryRowContext(ctx, `UPDATE webhooks SET status = ?, disabled_reason = ?, disabled_at = ?
+		WHERE tenant_id = ? AND id = ? AND status = ? RETURNING lifecycle_url`,
+		string(shiftwire.WebhookDisabled), string(reason), millis(at), tenantID, id, string(shiftwire.WebhookEnabled)).Scan(&lifecycleURL)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if _, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE webhook_id = ?`, id); err != nil {
+		return false, err
+	}
+	if reason.Notifies() && lifecycleURL != "" {
+		n := shiftwire.Notice{TenantID: tenantID, WebhookID: id, Event: shiftwire.WebhookDisabledNotice, Reason: reason, OccurredAt: at}
+		if err := queueNotices(ctx, tx, []shiftwire.Notice{n}); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// RotateWebhookKey makes key the webhook's signing key, the current one signing beside it
+// until previousUntil.
+func (db *DB) RotateWebhookKey(ctx context.Context, tenantID int64, id string, key shiftwire.Secret, previousUntil time.Time) error {
+	sealed, err := db.sealer.Seal(key.Reveal())
 	if err != nil {
-		return false, err
+		return fmt.Errorf("seal webhook key: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE webhook_id = ?`, id)
-	return true, err
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return shiftwire.NotFound("webhook not found")
+		} else if err != nil {
+			return err
+		}
+		if status != string(shiftwire.WebhookEnabled) {
+			return shiftwire.Errorf(shiftwire.EConflict, "the webhook is disabled")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE webhooks SET previous_key_sealed = key_sealed, previous_key_until = ?, key_sealed = ?
+			WHERE tenant_id = ? AND id = ?`, millis(previousUntil), sealed, tenantID, id)
+		return err
+	})
 }
 
 // WebhookByID returns a webhook of any tenant.
@@ -166,10 +201,12 @@ func (db *DB) scanWebhook(row scanner) (*shiftwire.Webhook, error) {
 	var w shiftwire.Webhook
 	var refs, status, reason string
 	var sealed []byte
-	var disabledAt, failingSince sql.NullInt64
+	var previousSealed []byte
+	var disabledAt, failingSince, previousUntil sql.NullInt64
 	var created, validUntil, after int64
 	err := row.Scan(&w.ID, &w.TenantID, &w.ClientID, &w.DestinationURL, &w.Collection, &refs, &w.BatchSize,
-		&sealed, &status, &reason, &disabledAt, &created, &validUntil, &after, &failingSince)
+		&sealed, &status, &reason, &disabledAt, &created, &validUntil, &after, &failingSince,
+		&w.LifecycleURL, &previousSealed, &previousUntil, &w.FailedAttempts, &w.FailingNotified)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +218,12 @@ func (db *DB) scanWebhook(row scanner) (*shiftwire.Webhook, error) {
 		return nil, fmt.Errorf("webhook %s: open signing key: %w", w.ID, err)
 	}
 	w.Key = key
+	if previousSealed != nil {
+		if w.PreviousKey, err = db.sealer.Open(previousSealed); err != nil {
+			return nil, fmt.Errorf("webhook %s: open previous signing key: %w", w.ID, err)
+		}
+		w.PreviousKeyUntil = fromNullMillis(previousUntil)
+	}
 	w.Status = shiftwire.WebhookStatus(status)
 	w.DisabledReason = shiftwire.DisabledReason(reason)
 	w.DisabledAt = fromNullMillis(disabledAt)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,11 +22,11 @@ func outcome(w *shiftwire.Webhook, at time.Time, ok bool) shiftwire.Completion {
 	return c
 }
 
-// testFailingUpdates checks that a batch of completions tracks each webhook's failures as
-// shiftwire.FailingUpdates decides: the first failure since the last success is kept, a
-// success clears it, and a failure after a success in the batch replaces it. An untracked
-// completion (a ping) changes nothing of it.
-func testFailingUpdates(t *testing.T, s shiftwire.Store) {
+// testWebhookHealth checks that a batch of completions tracks each webhook's health as
+// shiftwire.TrackHealth decides: the first failure since the last success is kept, a success
+// clears it, a failure after a success in the batch replaces it, and an untracked completion
+// (a ping) changes nothing of it.
+func testWebhookHealth(t *testing.T, s shiftwire.Store) {
 	ctx := context.Background()
 	tn := mustTenant(t, s, "acme")
 	t0 := time.Now().UTC().Truncate(time.Millisecond)
@@ -51,15 +52,54 @@ func testFailingUpdates(t *testing.T, s shiftwire.Store) {
 		untracked(outcome(hooks["pingFails"], t1, false)),
 	}
 	mustComplete(t, s, batch...)
-	want := map[string]time.Time{"fails": t1, "kept": t0, "replaced": t2, "recovers": {}, "succeeds": {}, "fresh": {},
-		"pinged": t0, "pingFails": {}}
+	type health struct {
+		since  time.Time
+		failed int
+	}
+	want := map[string]health{"fails": {t1, 1}, "kept": {t0, 3}, "replaced": {t2, 1}, "recovers": {}, "succeeds": {}, "fresh": {},
+		"pinged": {t0, 1}, "pingFails": {}}
 	for name, w := range hooks {
 		got, err := s.Webhook(ctx, tn.ID, w.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !got.FailingSince.Equal(want[name]) {
-			t.Errorf("%s: FailingSince = %v, want %v", name, got.FailingSince, want[name])
+		if g := (health{got.FailingSince, got.FailedAttempts}); !g.since.Equal(want[name].since) || g.failed != want[name].failed {
+			t.Errorf("%s: FailingSince, FailedAttempts = %v, %d, want %v, %d", name, g.since, g.failed, want[name].since, want[name].failed)
 		}
+	}
+}
+
+// testHealthNotices checks that DeliveryFailing is queued once, at the
+// shiftwire.FailingNoticeAfter-th failure in a row of a webhook with a lifecycle URL, and
+// DeliveryRecovered at its next success; a webhook without one gets none.
+func testHealthNotices(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	noticed := newWebhook(tn.ID, shiftwire.Clockings, time.Now().UTC())
+	noticed.LifecycleURL = "https://receiver.example/lifecycle"
+	if err := s.CreateWebhook(ctx, noticed); err != nil {
+		t.Fatal(err)
+	}
+	silent := mustWebhook(t, s, tn.ID, shiftwire.Clockings)
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	for i := range shiftwire.FailingNoticeAfter + 2 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		mustComplete(t, s, outcome(noticed, at, false), outcome(silent, at, false))
+	}
+	got, err := s.Webhook(ctx, tn.ID, noticed.ID)
+	if err != nil || !got.FailingNotified || got.FailedAttempts != shiftwire.FailingNoticeAfter+2 {
+		t.Fatalf("after %d failures: %+v, %v", shiftwire.FailingNoticeAfter+2, got, err)
+	}
+	mustComplete(t, s, outcome(noticed, t0.Add(time.Minute), true), outcome(silent, t0.Add(time.Minute), true))
+	var events []shiftwire.LifecycleEvent
+	for _, n := range claimNoticesInOrder(t, s, t0.Add(time.Hour)) {
+		if n.WebhookID != noticed.ID || n.TenantID != tn.ID {
+			t.Fatalf("notice %+v is not of the webhook with a lifecycle URL", n)
+		}
+		events = append(events, n.Event)
+	}
+	want := []shiftwire.LifecycleEvent{shiftwire.DeliveryFailing, shiftwire.DeliveryRecovered}
+	if !slices.Equal(events, want) {
+		t.Fatalf("notices = %v, want %v", events, want)
 	}
 }
