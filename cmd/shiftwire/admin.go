@@ -7,6 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/auth"
@@ -73,6 +77,9 @@ func runClientsCreate(ctx context.Context, args []string, getenv func(string) st
 	if len(positional) > 0 || *tenantName == "" {
 		return errors.New(`usage: shiftwire clients create --tenant NAME --scope "SCOPE SCOPE ..."`)
 	}
+	if err := checkScopes(scopes); err != nil {
+		return err
+	}
 	store, _, err := openStore(ctx, &cfg)
 	if err != nil {
 		return err
@@ -112,4 +119,157 @@ func createClient(ctx context.Context, store shiftwire.Store, tenant *shiftwire.
 		return nil, err
 	}
 	return client, store.CreateClient(ctx, client)
+}
+
+// checkScopes refuses scopes Shiftwire does not know, naming the ones it does, so that a
+// typo is fixed from the message alone.
+func checkScopes(scopes []string) error {
+	var unknown []string
+	for _, s := range scopes {
+		if !shiftwire.IsKnownScope(s) {
+			unknown = append(unknown, strconv.Quote(s))
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	return fmt.Errorf("unknown scope %s; the valid scopes are:\n  %s", strings.Join(unknown, ", "), strings.Join(shiftwire.AllScopes(), "\n  "))
+}
+
+// runTenantsList prints the tenants, one a line, or as JSON with --json.
+func runTenantsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var asJSON *bool
+	store, _, err := openForCommand(ctx, "tenants list", args, getenv, stderr, 0, func(fs *flag.FlagSet) func() bool {
+		asJSON = fs.Bool("json", false, "print a JSON array instead of a table")
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	tenants, err := store.ListTenants(ctx)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Name     string    `json:"name"`
+		Timezone string    `json:"timezone"`
+		Created  time.Time `json:"created"`
+	}
+	rows := []row{}
+	for _, t := range tenants {
+		rows = append(rows, row{t.Name, t.TimeZone, t.CreatedAt})
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(rows)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tTIMEZONE\tCREATED")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", r.Name, r.Timezone, r.Created.Format(time.RFC3339))
+	}
+	return w.Flush()
+}
+
+// runClientsList prints the clients of one tenant, or of every tenant, without their
+// secrets: only a hash of a secret is kept, and not even that is shown.
+func runClientsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var tenantName *string
+	var asJSON *bool
+	store, _, err := openForCommand(ctx, "clients list", args, getenv, stderr, 0, func(fs *flag.FlagSet) func() bool {
+		tenantName = fs.String("tenant", "", "list the clients of this tenant only")
+		asJSON = fs.Bool("json", false, "print a JSON array instead of a table")
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var tenants []*shiftwire.Tenant
+	if *tenantName != "" {
+		t, err := store.TenantByName(ctx, *tenantName)
+		if err != nil {
+			return fmt.Errorf("tenant %q: %w", *tenantName, err)
+		}
+		tenants = []*shiftwire.Tenant{t}
+	} else if tenants, err = store.ListTenants(ctx); err != nil {
+		return err
+	}
+	type row struct {
+		ClientID string    `json:"clientId"`
+		Tenant   string    `json:"tenant"`
+		Scopes   []string  `json:"scopes"`
+		Created  time.Time `json:"created"`
+	}
+	rows := []row{}
+	for _, t := range tenants {
+		clients, err := store.ListClients(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range clients {
+			rows = append(rows, row{c.ID, t.Name, c.Scopes, c.CreatedAt})
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(rows)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "CLIENT ID\tTENANT\tCREATED\tSCOPES")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.ClientID, r.Tenant, r.Created.Format(time.RFC3339), strings.Join(r.Scopes, " "))
+	}
+	return w.Flush()
+}
+
+// runClientsDelete deletes a client. The access tokens it was issued stop working within
+// auth.ClientCheckInterval on every running instance, since they check that their client
+// still exists.
+func runClientsDelete(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var tenantName *string
+	store, positional, err := openForCommand(ctx, "clients delete", args, getenv, stderr, 1, func(fs *flag.FlagSet) func() bool {
+		tenantName = fs.String("tenant", "", "the tenant the client belongs to (required)")
+		return func() bool { return *tenantName != "" }
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	tenant, err := store.TenantByName(ctx, *tenantName)
+	if err != nil {
+		return fmt.Errorf("tenant %q: %w", *tenantName, err)
+	}
+	if err := store.DeleteClient(ctx, tenant.ID, positional[0]); err != nil {
+		return fmt.Errorf("client %q of tenant %q: %w", positional[0], *tenantName, err)
+	}
+	fmt.Fprintf(stdout, "deleted client %s of tenant %s\n", positional[0], *tenantName)
+	return nil
+}
+
+// openForCommand parses the flags of the admin command name, the store flags and those
+// register adds, checks that it was given exactly nargs arguments and that the check
+// register returns (when not nil) holds, and only then opens the store: a usage mistake
+// never creates a database file.
+func openForCommand(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer, nargs int, register func(*flag.FlagSet) (check func() bool)) (shiftwire.Store, []string, error) {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cfg.registerStoreFlags(fs)
+	check := register(fs)
+	positional, err := parseFlags(fs, args, getenv, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(positional) != nargs || (check != nil && !check()) {
+		for _, c := range commands {
+			if c.name == name {
+				return nil, nil, fmt.Errorf("usage: shiftwire %s %s", name, c.synopsis)
+			}
+		}
+		return nil, nil, fmt.Errorf("%s takes %d arguments, got %q", name, nargs, positional)
+	}
+	store, _, err := openStore(ctx, &cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, positional, nil
 }

@@ -40,14 +40,20 @@ func realisticClocking(id int64, people int) (person int, date string, minutes i
 	day, r := k/perDay, k%perDay
 	slot, p := int(r/int64(people)), int(r%int64(people))
 	d := realisticFirstDay.AddDate(0, 0, int(day/5)*7+int(day%5))
-	// Times that vary by person and day: in 7:30 to 8:29, four hours to lunch give or take a
-	// quarter, 30 to 44 minutes of lunch, four hours and up to 45 minutes after it.
+	return p + 1, d.Format(time.DateOnly), workdayMinutes(p, day)[slot]
+}
+
+// workdayMinutes is when person p (from 0) clocks on working day number day, in minutes
+// after midnight: in, out for lunch, back in, out. Times vary by person and day: in 7:30 to
+// 8:29, four hours to lunch give or take a quarter, 30 to 44 minutes of lunch, four hours and
+// up to 45 minutes after it. shiftwire bench and shiftwire simulate play the same days.
+func workdayMinutes(p int, day int64) [realisticSlots]int {
 	h := uint64(p)*2654435761 + uint64(day)*40503
 	in := 450 + int(h%60)
 	lunchOut := in + 232 + int(h/60%16)
 	lunchIn := lunchOut + 30 + int(h/960%15)
 	out := lunchIn + 240 + int(h/14400%46)
-	return p + 1, d.Format(time.DateOnly), [realisticSlots]int{in, lunchOut, lunchIn, out}[slot]
+	return [realisticSlots]int{in, lunchOut, lunchIn, out}
 }
 
 // realisticBody is the NDJSON body of POST /changes writing clockings first..last.

@@ -201,9 +201,10 @@ func (c *Config) applyDev() {
 // arguments.
 func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) ([]string, error) {
 	fs.SetOutput(stderr)
+	setUsage(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := "SHIFTWIRE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if v := getenv(name); v != "" {
 			if err := f.Value.Set(v); err != nil && envErr == nil {
 				envErr = fmt.Errorf("%s: %w", name, err)

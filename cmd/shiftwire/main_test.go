@@ -458,7 +458,7 @@ func TestRunCommands(t *testing.T) {
 		{"no command", nil, "no command given", ""},
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`, ""},
 		{"help", []string{"help"}, "", "Usage:"},
-		{"tenants without create", []string{"tenants", "list"}, "usage: shiftwire tenants create", ""},
+		{"tenants without a known subcommand", []string{"tenants", "rename"}, "usage: shiftwire tenants create|list", ""},
 		{"clients without create", []string{"clients"}, "usage: shiftwire clients create", ""},
 		{"migrate", []string{"migrate", "--db", db}, "", "migrations applied"},
 		{"migrate twice", []string{"migrate", "--db", db}, "", "migrations applied"},

@@ -111,7 +111,7 @@ func serve(ctx context.Context, now func() time.Time, args []string, getenv func
 		Metrics:  apiMetrics,
 		Engine:   engine,
 		Issuer:   issuer,
-		Verifier: auth.NewVerifier(issuer, external),
+		Verifier: auth.NewVerifier(issuer, external).RequireClients(clientLookup(apiStore), now),
 		Logger:   log,
 		Now:      now,
 	})
@@ -172,6 +172,11 @@ func serve(ctx context.Context, now func() time.Time, args []string, getenv func
 		// Every line is JSON without --dev, this one too: log collectors read stdout and
 		// stderr alike.
 		newLogger(false, stdout).Info("shiftwire listening", started...)
+	}
+	if !cfg.Dev {
+		if err := explainFreshDatabase(ctx, store, &cfg, addr, log); err != nil {
+			return err
+		}
 	}
 
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
@@ -307,4 +312,52 @@ func storeKind(cfg *Config) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// clientLookup reports whether a client exists in store, for the Verifier to refuse the
+// tokens of a deleted client.
+func clientLookup(store shiftwire.Store) auth.ClientLookup {
+	return func(ctx context.Context, tenantName, clientID string) (bool, error) {
+		tenant, err := store.TenantByName(ctx, tenantName)
+		if shiftwire.ErrorCodeOf(err) == shiftwire.ENotFound {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		_, err = store.Client(ctx, tenant.ID, clientID)
+		if shiftwire.ErrorCodeOf(err) == shiftwire.ENotFound {
+			return false, nil
+		}
+		return err == nil, err
+	}
+}
+
+// explainFreshDatabase logs, when the database has no tenant yet, the commands that create
+// the first tenant and client and get a token: without --dev a fresh server answers every
+// request with 404 until they are run. It never shows the database URL or master key.
+func explainFreshDatabase(ctx context.Context, store shiftwire.Store, cfg *Config, addr string, log *slog.Logger) error {
+	tenants, err := store.ListTenants(ctx)
+	if err != nil || len(tenants) > 0 {
+		return err
+	}
+	db := "--db " + cfg.DBPath
+	if cfg.DatabaseURL != "" {
+		db = "--database-url postgres://... --master-key ..."
+	}
+	scopes := strings.Join([]string{shiftwire.ScopeWebhooksRead, shiftwire.ScopeWebhooksWrite,
+		shiftwire.ReadScope(shiftwire.Clockings), shiftwire.WriteScope(shiftwire.Clockings)}, " ")
+	log.Warn("no tenant yet: create one and a client, then get a token (or run serve --dev for a demo tenant and client)",
+		"step1", "shiftwire tenants create acme "+db,
+		"step2", fmt.Sprintf("shiftwire clients create --tenant acme --scope %q %s", scopes, db),
+		"step3", fmt.Sprintf("curl -s http://%s/tenants/acme/connect/token -d grant_type=client_credentials -d client_id=CLIENT_ID -d client_secret=CLIENT_SECRET", addr),
+		"step4", fmt.Sprintf("curl -s -H 'Host: acme.%s' -H 'Authorization: Bearer TOKEN' http://%s/connector/protimeapi/api/v1/webhooks", hostWithPort(cfg.BaseDomain, addr), addr))
+	return nil
+}
+
+// hostWithPort is domain with the port of the listen address addr.
+func hostWithPort(domain, addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return net.JoinHostPort(domain, port)
+	}
+	return domain
 }

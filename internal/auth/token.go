@@ -280,6 +280,7 @@ func BearerToken(authorization string) (string, error) {
 type Verifier struct {
 	issuer   *Issuer
 	external *External
+	clients  *clientCheck // nil: tokens are not checked against the clients that exist
 }
 
 // NewVerifier returns a Verifier for tokens of issuer and, when external is not nil, of an
@@ -291,14 +292,22 @@ func NewVerifier(issuer *Issuer, external *External) *Verifier {
 // Verify checks raw for a request to tenantName. A token whose header kid is our key's goes
 // to the Issuer; any other goes to the external provider, or is rejected when there is none.
 // Verification failures are *shiftwire.AuthError values with reason invalid_token; any other
-// error means the external provider's keys could not be fetched and is a server failure.
+// error means the external provider's keys could not be fetched, or the clients could not be
+// read (see RequireClients), and is a server failure.
 func (v *Verifier) Verify(ctx context.Context, raw, tenantName string) (*Claims, error) {
 	h, err := peekHeader(raw)
 	if err != nil {
 		return nil, err
 	}
 	if h.Kid == v.issuer.kid {
-		return v.issuer.Verify(raw, tenantName)
+		claims, err := v.issuer.Verify(raw, tenantName)
+		if err != nil || v.clients == nil {
+			return claims, err
+		}
+		if err := v.clients.check(ctx, tenantName, claims.ClientID); err != nil {
+			return nil, err
+		}
+		return claims, nil
 	}
 	if v.external != nil {
 		return v.external.Verify(ctx, raw, tenantName)
