@@ -145,28 +145,27 @@ func TestPing(t *testing.T) {
 }
 
 func TestPingFailingLeavesWebhookAlone(t *testing.T) {
-	// With --disable-after 1s, a failed ping that counted as the start of a failure would
-	// disable the webhook at its next failed event a second later.
-	f := newDeliveryFixture(t, "--disable-after", "1s")
+	// With --disable-after 1h, a failed ping that counted as the start of a failure would
+	// disable the webhook at its next failed event two hours later.
+	f := newClockFixture(t, "--disable-after", "1h")
 	rc := newOpsReceiver(t, http.StatusInternalServerError)
-	hook := f.createWebhook(t, rc.URL)
-	id := fmt.Sprint(hook["id"])
+	id, _ := f.createWebhook(t, rc.URL, "")
 
-	resp := f.post("webhooks/" + id + "/ping")
+	resp := f.call(http.MethodPost, "webhooks/"+id+"/ping", "")
 	resp.wantStatus(t, http.StatusOK)
 	var a pingAttempt
-	json.Unmarshal(resp.body, &a)
+	unmarshal(t, resp, &a)
 	if a.Outcome != "Failed" || a.StatusCode != 500 || a.NextAttemptAt != "" {
 		t.Fatalf("a failed ping answered %s", resp.body)
 	}
-	time.Sleep(1200 * time.Millisecond)
-	writeBreakDefinitions(t, f.srv, f.token, 1, []int64{9})
-	f.deliveries(t, hook, "outcome eq 'Failed'", 2) // the ping and the event
+	f.clock.Advance(2 * time.Hour)
+	f.write(t, 1, 9)
+	waitFor(t, 10*time.Second, "the ping and the event failed", func() bool { return len(f.attempts(t, id, "outcome eq 'Failed'")) == 2 })
 	var got struct {
 		Status         string `json:"status"`
 		DisabledReason string `json:"disabledReason"`
 	}
-	json.Unmarshal(f.get(t, "webhooks/"+id).body, &got)
+	unmarshal(t, f.call(http.MethodGet, "webhooks/"+id, ""), &got)
 	if got.Status != string(shiftwire.WebhookEnabled) {
 		t.Fatalf("after a failed ping and one failed event the webhook is %+v, want Enabled", got)
 	}
