@@ -141,7 +141,7 @@ func TestTokenEndpoint(t *testing.T) {
 	})
 
 	t.Run("wrong method", func(t *testing.T) {
-		resp := f.do(apiRequest{method: http.MethodGet, path: tokenPath})
+		resp := f.do(apiRequest{method: http.MethodGet, path: tokenPath, unrouted: true})
 		resp.wantError(t, http.StatusMethodNotAllowed, "MethodNotAllowed")
 		if allow := resp.header.Get("Allow"); !strings.Contains(allow, "POST") {
 			t.Errorf("Allow %q, want POST", allow)
@@ -386,7 +386,7 @@ func TestTokenClientSentValuesInLogs(t *testing.T) {
 	form = tokenForm(f.acme)
 	form.Set("client_id", "forged\n{\"level\":\"ERROR\"}")
 	f.postForm("/tenants/acme/connect/token", form, nil).wantOAuthError(t, http.StatusUnauthorized, "invalid_client")
-	f.do(apiRequest{method: http.MethodGet, path: "/tenants/" + strings.Repeat("t", 4000) + "/connect/token"})
+	f.do(apiRequest{method: http.MethodGet, path: "/tenants/" + strings.Repeat("t", 4000) + "/connect/token", unrouted: true})
 
 	f.stop()
 	lines := 0

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/shiftwire/shiftwire"
+	"github.com/shiftwire/shiftwire/internal/httpapi/openapitest"
 )
 
 // The tests in this package are black-box tests: they drive the program through run, as
@@ -163,7 +164,7 @@ func startServerClock(t *testing.T, e env, now func() time.Time, args ...string)
 		t:      t,
 		stdout: &syncBuffer{},
 		stderr: &syncBuffer{},
-		http:   &http.Client{Timeout: 20 * time.Second},
+		http:   &http.Client{Timeout: 20 * time.Second, Transport: checkedTransport(t)},
 		cancel: cancel,
 		done:   make(chan error, 1),
 		tokens: map[string]string{},
@@ -264,6 +265,9 @@ type apiRequest struct {
 	body    string
 	noAgent bool // send no User-Agent
 	header  http.Header
+	// unrouted says the path or method has no route on purpose, so the OpenAPI document
+	// cannot describe the answer; it is only checked to be an error body.
+	unrouted bool
 }
 
 // apiResponse is what came back, read in full.
@@ -300,6 +304,9 @@ func (s *testServer) do(req apiRequest) *apiResponse {
 	}
 	for k, vs := range req.header {
 		r.Header[k] = vs
+	}
+	if req.unrouted {
+		r = r.WithContext(openapitest.Unrouted(r.Context()))
 	}
 	resp, err := s.http.Do(r)
 	if err != nil {

@@ -199,7 +199,7 @@ func pgStartServe(t *testing.T, name, bin string, args ...string) *pgInstance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pgInstance{name: name, cmd: cmd, stderr: &bytes.Buffer{}, http: &http.Client{Timeout: time.Minute}}
+	p := &pgInstance{name: name, cmd: cmd, stderr: &bytes.Buffer{}, http: &http.Client{Timeout: time.Minute, Transport: checkedTransport(t)}}
 	cmd.Stderr = &lockedWriter{w: p.stderr}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 		t:      t,
 		stdout: &syncBuffer{},
 		stderr: stderr,
-		http:   &http.Client{Timeout: 20 * time.Second},
+		http:   &http.Client{Timeout: 20 * time.Second, Transport: checkedTransport(t)},
 		done:   done,
 		tokens: map[string]string{},
 	}}

@@ -544,14 +544,14 @@ func TestGetAndDeleteWebhook(t *testing.T) {
 
 	// There is no update: re-enabling is not supported.
 	for _, method := range []string{http.MethodPut, http.MethodPatch, http.MethodPost} {
-		resp := f.call(f.acme, method, path, `{"status":"Enabled"}`)
+		resp := f.do(apiRequest{method: method, path: path, host: acmeHost, token: f.token(f.acme), body: `{"status":"Enabled"}`, unrouted: true})
 		resp.wantError(t, http.StatusMethodNotAllowed, "MethodNotAllowed")
 		allow := resp.header.Get("Allow")
 		if !strings.Contains(allow, "GET") || !strings.Contains(allow, "DELETE") || strings.Contains(allow, method) {
 			t.Errorf("%s: Allow %q, want GET and DELETE only", method, allow)
 		}
 	}
-	resp = f.call(f.acme, http.MethodDelete, webhooksPath, "")
+	resp = f.do(apiRequest{method: http.MethodDelete, path: webhooksPath, host: acmeHost, token: f.token(f.acme), unrouted: true})
 	resp.wantError(t, http.StatusMethodNotAllowed, "MethodNotAllowed")
 	if allow := resp.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
 		t.Errorf("DELETE /webhooks: Allow %q, want GET and POST", allow)
@@ -603,7 +603,7 @@ func TestProtocol(t *testing.T) {
 
 	t.Run("unknown path", func(t *testing.T) {
 		for _, path := range []string{"/", "/nothing", "/connector/protimeapi/api/v1/", "/connector/protimeapi/api/v1/payslips", webhooksPath + "/x/y/z"} {
-			f.do(apiRequest{method: http.MethodGet, path: path, host: acmeHost, token: token}).wantError(t, http.StatusNotFound, "NotFound")
+			f.do(apiRequest{method: http.MethodGet, path: path, host: acmeHost, token: token, unrouted: true}).wantError(t, http.StatusNotFound, "NotFound")
 		}
 	})
 
@@ -619,7 +619,7 @@ func TestProtocol(t *testing.T) {
 				}
 			}
 		}
-		f.do(apiRequest{method: http.MethodPost, path: "/healthz"}).wantError(t, http.StatusMethodNotAllowed, "MethodNotAllowed")
+		f.do(apiRequest{method: http.MethodPost, path: "/healthz", unrouted: true}).wantError(t, http.StatusMethodNotAllowed, "MethodNotAllowed")
 	})
 
 	t.Run("one log line per request with its id", func(t *testing.T) {

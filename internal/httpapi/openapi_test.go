@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,4 +61,61 @@ func CheckResponses(t testing.TB, srv *httptest.Server) {
 	}
 	client := srv.Client()
 	client.Transport = c.Transport(t, client.Transport)
+}
+
+// TestOpenAPIChecks checks that the check the tests' clients run catches answers the
+// document does not describe: an extra field, a status it does not list, a missing header,
+// a path without a route, and lets through the answers it describes.
+func TestOpenAPIChecks(t *testing.T) {
+	c, err := openAPIChecker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const webhook = "/connector/protimeapi/api/v1/webhooks/01a23078-77da-7dd7-98d1-021146755a9a"
+	errorJSON := `{"error":{"code":"NotFound","message":"no resource"}}`
+	tests := []struct {
+		name     string
+		method   string
+		path     string
+		unrouted bool
+		status   int
+		header   http.Header
+		body     string
+		wantErr  string // "" when the answer is described
+	}{
+		{"described", "GET", "/healthz", false, 200, nil, `{"status":"ok"}`, ""},
+		{"an extra field", "GET", "/healthz", false, 200, nil, `{"status":"ok","uptime":3}`, "uptime"},
+		{"a value the enum lacks", "GET", "/readyz", false, 503, nil, `{"status":"sleeping"}`, "sleeping"},
+		{"a status not listed", "GET", "/healthz", false, 418, nil, `{"status":"ok"}`, "status is not supported"},
+		{"a required header missing", "GET", webhook, false, 401, nil, `{"error":{"code":"Unauthorized","message":"no token"}}`, "WWW-Authenticate"},
+		{"the header present", "GET", webhook, false, 401, http.Header{"Www-Authenticate": {"Bearer"}}, `{"error":{"code":"Unauthorized","message":"no token"}}`, ""},
+		{"a validation error", "POST", "/connector/protimeapi/api/v1/webhooks", false, 400, nil, `{"validationErrors":[{"field":"","message":"bad"}]}`, ""},
+		{"a 400 of neither form", "POST", "/connector/protimeapi/api/v1/webhooks", false, 400, nil, `{"problem":"bad"}`, "doesn't match"},
+		{"an error code that is no status name", "GET", webhook, false, 404, nil, `{"error":{"code":"Missing","message":"x"}}`, "Missing"},
+		{"no route", "GET", "/nothing", false, 404, nil, errorJSON, "no route"},
+		{"no route on purpose", "GET", "/nothing", true, 404, nil, errorJSON, ""},
+		{"a method without a route on purpose", "PATCH", webhook, true, 405, nil, `{"error":{"code":"MethodNotAllowed","message":"no"}}`, ""},
+		{"no route on purpose, not the error body", "GET", "/nothing", true, 404, nil, `not found`, "not JSON"},
+		{"no route on purpose, a success", "GET", "/nothing", true, 200, nil, `{}`, "answered 200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, "http://acme.localhost"+tt.path, nil)
+			if tt.unrouted {
+				req = req.WithContext(openapitest.Unrouted(req.Context()))
+			}
+			header := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+			for k, v := range tt.header {
+				header[k] = v
+			}
+			resp := &http.Response{StatusCode: tt.status, Header: header}
+			err := c.Check(req, resp, []byte(tt.body))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("%v, want no problem", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("%v, want a problem mentioning %q", err, tt.wantErr)
+			}
+		})
+	}
 }
