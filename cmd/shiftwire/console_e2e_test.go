@@ -552,6 +552,39 @@ func TestConsoleActions(t *testing.T) {
 		t.Errorf("no result of retry:\n%s", p.body)
 	}
 
+	// Resend the oldest attempt: its changes are queued again, and the new attempt shows in
+	// the rows the page's script fetches.
+	before := f.attempts(t, f.writer, f.hook)
+	b.post(hookPage+"/attempts/"+before[len(before)-1]+"/resend", url.Values{"csrf": {csrf}}).wantRedirect(t, hookPage)
+	if p := b.get(hookPage); !strings.Contains(p.body, "queued again") {
+		t.Errorf("no result of resend:\n%s", p.body)
+	}
+	waitFor(t, 10*time.Second, "the resent attempt in the live rows", func() bool {
+		rows := b.request(http.MethodGet, hookPage+"/attempts", nil, http.Header{"X-Console-Fetch": {"1"}}).wantStatus(t, http.StatusOK)
+		return strings.Count(rows.body, `<tr class="attempt">`) == len(before)+1
+	})
+
+	// Rotate the key: the answer is the only place the new key shows.
+	rotated := b.post(hookPage+"/rotate-key", url.Values{"csrf": {csrf}}).wantStatus(t, http.StatusOK)
+	var key string
+	if m := regexp.MustCompile(`value="(whsec_[^"]+)"`).FindStringSubmatch(rotated.body); m != nil {
+		key = html.UnescapeString(m[1])
+	}
+	if len(key) != len("whsec_")+44 || rotated.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("rotate-key: no new key, or a cacheable page:\n%s", rotated.body)
+	}
+	for _, c := range rotated.cookies {
+		if strings.Contains(c.Value, key) {
+			t.Errorf("the new key is in the cookie %s", c.Name)
+		}
+	}
+	if p := b.get(hookPage); strings.Contains(p.body, "whsec_") {
+		t.Error("the webhook's page shows a key")
+	}
+	if strings.Contains(f.srv.stderr.String(), key) {
+		t.Error("the new key is in the log")
+	}
+
 	b.post(hookPage+"/delete", url.Values{"csrf": {csrf}}).wantRedirect(t, hookPage)
 	deleted := b.get(hookPage).wantStatus(t, http.StatusOK)
 	if !strings.Contains(deleted.body, "Webhook deleted") || f.status(t, f.writer, f.hook) != "Disabled" {

@@ -83,6 +83,18 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02 15:04:05 -07:00")
 	},
+	"stamp": stamp,
+}
+
+// stamp writes a time the API gave (ISO 8601 in the tenant's offset, with milliseconds) for
+// reading: the date, the time to the millisecond, and the offset. Anything else is shown as
+// it came.
+func stamp(iso string) string {
+	t, err := time.Parse(time.RFC3339Nano, iso)
+	if err != nil {
+		return iso
+	}
+	return t.Format("2006-01-02 15:04:05.000 -07:00")
 }
 
 // percent writes a rate between 0 and 1 as a whole percentage.
