@@ -30,7 +30,7 @@ func (c *clientConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Server, "server", c.Server, "the Shiftwire server's base URL")
 	fs.StringVar(&c.Tenant, "tenant", c.Tenant, "the tenant to work in; on a server whose --base-domain is localhost it is reached as TENANT.localhost")
 	fs.StringVar(&c.ClientID, "client-id", c.ClientID, "the OAuth client to get a token for (default: the demo client of a --dev server)")
-	fs.Var(&c.ClientSecret, "client-secret", "the secret of --client-id (never printed)")
+	fs.Var(&c.ClientSecret, "client-secret", "the `secret` of --client-id (never printed)")
 }
 
 // validate checks the flags and fills in the demo client when none is given.

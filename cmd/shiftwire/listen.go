@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,9 +40,11 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 	var cfg listenConfig
 	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
 	cfg.client.register(fs)
-	fs.Var(&cfg.collections, "collection", "a collection to subscribe to, such as clockings; may be repeated or space-separated")
+	fs.Var(&cfg.collections, "collection", "a `collection` to subscribe to, such as clockings; may be repeated or space-separated")
 	fs.StringVar(&cfg.forwardTo, "forward-to", "", "forward each request, body and signature headers unchanged, to this URL and answer the server with its status")
-	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "the address of the local receiver the webhooks point at; the server must be able to reach it")
+	// Not --addr: SHIFTWIRE_ADDR is serve's address, and a shell that runs both must not
+	// have listen take the server's port.
+	fs.StringVar(&cfg.addr, "receiver-addr", "127.0.0.1:0", "the address of the local receiver the webhooks point at; the server must be able to reach it")
 	fs.BoolVar(&cfg.json, "json", false, "print each event as the JSON it arrived in, one a line, instead of a readable line")
 	positional, err := parseFlags(fs, args, getenv, stderr)
 	if err != nil {
@@ -55,7 +58,7 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		return fmt.Errorf("--addr: %w", err)
+		return fmt.Errorf("--receiver-addr: %w", err)
 	}
 	l := &listener{
 		cfg:     cfg,
@@ -123,6 +126,7 @@ func subscribableNames() []string {
 			out = append(out, t.Name)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 

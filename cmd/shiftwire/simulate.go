@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,7 +72,12 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	}
 	s.days = newWorkdays(first, s.people)
 	err = s.play(ctx)
-	fmt.Fprintln(stderr)
+	if s.changes > 0 {
+		s.showProgress()
+	}
+	if isTerminal(stderr) {
+		fmt.Fprintln(stderr)
+	}
 	fmt.Fprintln(stdout, s.summary())
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return nil
@@ -352,7 +358,7 @@ func (s *simulation) play(ctx context.Context) error {
 		}
 		if now := s.now(); s.changes > 0 && (now.Sub(lastProgress) >= time.Second || s.changes >= budget) {
 			lastProgress = now
-			fmt.Fprintf(s.progress, "\r%s", s.progressLine())
+			s.showProgress()
 		}
 		if s.changes >= budget {
 			return nil
@@ -476,19 +482,42 @@ func (s *simulation) contractChange(ctx context.Context, person int64, date stri
 	return simLine(shiftwire.Contracts, data), nil
 }
 
+// showProgress writes the progress line: over the last one on a terminal, as a line of its
+// own anywhere else, so that a log of it reads line by line.
+func (s *simulation) showProgress() {
+	if isTerminal(s.progress) {
+		fmt.Fprintf(s.progress, "\r\033[K%s", s.progressLine())
+		return
+	}
+	fmt.Fprintln(s.progress, s.progressLine())
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 // progressLine is the one line simulate keeps rewriting on stderr: the simulated time
 // reached, the changes sent and their rate, and the count of each kind.
 func (s *simulation) progressLine() string {
 	elapsed := s.now().Sub(s.started)
 	return fmt.Sprintf("%s %02d:%02d  %d changes in %d requests, %.1f/s: %s", s.lastDate, s.lastMin/60, s.lastMin%60,
-		s.changes, s.requests, float64(s.changes)/max(elapsed.Seconds(), 0.001), s.kindCounts())
+		s.changes, s.requests, float64(s.changes)/max(elapsed.Seconds(), 0.001), s.kindCounts(false))
 }
 
-// kindCounts is the count of each kind of change sent, "clock-ins 12, breaks out 3, ...".
-func (s *simulation) kindCounts() string {
+// kindCounts is the count of each kind of change sent, "clock-ins 12, breaks out 3, ...",
+// leaving out the kinds not sent yet unless all is set.
+func (s *simulation) kindCounts(all bool) string {
 	var parts []string
 	for k, n := range s.counts {
-		parts = append(parts, fmt.Sprintf("%s %d", simKindNames[k], n))
+		if n > 0 || all {
+			parts = append(parts, fmt.Sprintf("%s %d", simKindNames[k], n))
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -496,7 +525,7 @@ func (s *simulation) kindCounts() string {
 // summary is what simulate prints on stdout at the end.
 func (s *simulation) summary() string {
 	line := fmt.Sprintf("simulated %d changes for %d people in %d requests over %v: %s", s.changes, len(s.people), s.requests,
-		s.now().Sub(s.started).Round(time.Millisecond), s.kindCounts())
+		s.now().Sub(s.started).Round(time.Millisecond), s.kindCounts(true))
 	if s.skipped > 0 {
 		line += fmt.Sprintf("; %d corrections skipped (their clocking was not found)", s.skipped)
 	}
