@@ -5,15 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/httpapi/openapitest"
 )
 
@@ -118,4 +124,113 @@ func TestOpenAPIChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenAPIRoutes checks that the document and the routes name the same operations:
+// every route registered with mux.Handle in this package is in the document, and every
+// operation of the document reaches a route of the server.
+func TestOpenAPIRoutes(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths {
+		for method := range item {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+
+	// Every route of the code is documented.
+	routes := registeredRoutes(t)
+	if len(routes) < 20 {
+		t.Fatalf("found only %d routes in the code: %q", len(routes), routes)
+	}
+	for _, r := range routes {
+		if !documented[r] {
+			t.Errorf("the route %s is not in the document", r)
+		}
+	}
+
+	// Every documented operation reaches a route.
+	mux := New(Config{}, Deps{Metrics: http.NotFoundHandler()}).routes()
+	sample := strings.NewReplacer("{tenant}", "acme", "{id}", "1", "{deliveryId}", "d1", "{collection}", "people")
+	for op := range documented {
+		method, path, _ := strings.Cut(op, " ")
+		req := httptest.NewRequest(method, sample.Replace(path), nil)
+		if _, pattern := mux.Handler(req); !strings.HasPrefix(pattern, method+" ") {
+			t.Errorf("the document's %s reaches no route (pattern %q)", op, pattern)
+		}
+	}
+}
+
+// registeredRoutes reads the routes this package registers: the first argument of every
+// mux.Handle call in its files, a pattern written as a sum of string literals, apiBase and
+// the collection's name, expanded for every collection.
+func registeredRoutes(t *testing.T) []string {
+	t.Helper()
+	const collection = "\x00collection"
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eval func(e ast.Expr) (string, bool)
+	eval = func(e ast.Expr) (string, bool) {
+		switch e := e.(type) {
+		case *ast.BasicLit:
+			s, err := strconv.Unquote(e.Value)
+			return s, err == nil
+		case *ast.Ident:
+			switch e.Name {
+			case "apiBase":
+				return apiBase, true
+			case "base": // collectionRoutes' apiBase + t.Name
+				return apiBase + collection, true
+			}
+		case *ast.SelectorExpr:
+			if x, ok := e.X.(*ast.Ident); ok && x.Name == "t" && e.Sel.Name == "Name" {
+				return collection, true
+			}
+		case *ast.BinaryExpr:
+			l, okL := eval(e.X)
+			r, okR := eval(e.Y)
+			return l + r, okL && okR && e.Op == token.ADD
+		}
+		return "", false
+	}
+	var routes []string
+	for _, pkg := range pkgs {
+		for name, file := range pkg.Files {
+			ast.Inspect(file, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok || sel.Sel.Name != "Handle" || len(call.Args) == 0 {
+					return true
+				}
+				if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "mux" {
+					return true
+				}
+				pattern, ok := eval(call.Args[0])
+				if !ok {
+					t.Errorf("%s: a route pattern this test cannot read: %s", fset.Position(call.Pos()), name)
+					return true
+				}
+				if !strings.Contains(pattern, collection) {
+					routes = append(routes, pattern)
+					return true
+				}
+				for _, ct := range shiftwire.Collections() {
+					routes = append(routes, strings.ReplaceAll(pattern, collection, ct.Name))
+				}
+				return true
+			})
+		}
+	}
+	return routes
 }
