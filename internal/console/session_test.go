@@ -44,6 +44,11 @@ func (c *clock) advance(d time.Duration) {
 // consoleServer serves the console and the API, as serve does, on a real SQLite store and a
 // loopback listener, with the clock given.
 func consoleServer(t *testing.T, db *sqlite.DB, master shiftwire.Secret, clk *clock) *httptest.Server {
+	return consoleServerFor(t, db, master, clk, "localhost")
+}
+
+// consoleServerFor is consoleServer with the API's and console's base domain.
+func consoleServerFor(t *testing.T, db *sqlite.DB, master shiftwire.Secret, clk *clock, baseDomain string) *httptest.Server {
 	t.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -51,10 +56,10 @@ func consoleServer(t *testing.T, db *sqlite.DB, master shiftwire.Secret, clk *cl
 	}
 	issuer := auth.NewIssuer(key, clk.Now)
 	log := slog.New(slog.DiscardHandler)
-	api := httpapi.New(httpapi.Config{BaseDomain: "localhost"}, httpapi.Deps{
+	api := httpapi.New(httpapi.Config{BaseDomain: baseDomain, DefaultTenant: "default"}, httpapi.Deps{
 		Store: db, Issuer: issuer, Verifier: auth.NewVerifier(issuer, nil), Logger: log, Now: clk.Now,
 	})
-	c, err := console.New(console.Config{BaseDomain: "localhost", Secure: true},
+	c, err := console.New(console.Config{BaseDomain: baseDomain, DefaultTenant: "default", Secure: true},
 		console.Deps{API: api, MasterKey: master, Stats: db, Logger: log, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -202,5 +207,29 @@ func TestSessionAcrossInstances(t *testing.T) {
 		if toSignIn != tt.signIn {
 			t.Errorf("%s: sent to %q", tt.name, resp.Header.Get("Location"))
 		}
+	}
+}
+
+// TestSignInWithoutBaseDomain checks that without a base domain, where the API cannot tell
+// tenants apart by host, signing in to a tenant other than the default one says so instead of
+// opening a session that every page would refuse.
+func TestSignInWithoutBaseDomain(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	id, secret := newClient(t, db, shiftwire.ScopeWebhooksRead)
+	master := make(shiftwire.Secret, 32)
+	rand.Read(master)
+	srv := consoleServerFor(t, db, master, &clock{now: time.Now()}, "")
+	b := &browser{t: t, base: srv.URL, cookies: map[string]string{}}
+	_, form := b.do(http.MethodGet, "/console/signin", nil)
+	m := csrfField.FindStringSubmatch(form)
+	if m == nil {
+		t.Fatalf("no CSRF token on the sign-in form:\n%s", form)
+	}
+	resp, body := b.do(http.MethodPost, "/console/signin", url.Values{"csrf": {m[1]}, "tenant": {"acme"}, "client_id": {id}, "client_secret": {secret}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "reaches only its default tenant") {
+		t.Errorf("status %d, want 400 saying why:\n%s", resp.StatusCode, body)
+	}
+	if _, ok := b.cookies["shiftwire_console"]; ok {
+		t.Error("a session was opened")
 	}
 }

@@ -81,6 +81,10 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) error {
 	case len(p.Tenant) > maxTenantName || len(p.ClientID) > maxClientID || len(secret) > maxSecret:
 		p.Problem = "The tenant, client id or secret is wrong."
 		p.Tenant, p.ClientID = "", ""
+	case c.cfg.BaseDomain == "" && p.Tenant != c.cfg.DefaultTenant:
+		// The API tells tenants apart by host name under the base domain; without one,
+		// every request is the default tenant's.
+		p.Problem = "This server has no --base-domain, so the console reaches only its default tenant."
 	}
 	if p.Problem != "" {
 		c.renderSignIn(w, r, http.StatusBadRequest, p, nil)
