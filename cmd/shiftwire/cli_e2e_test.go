@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -152,18 +154,47 @@ func TestClientsCreateUnknownScopeNamesTheValidOnes(t *testing.T) {
 func TestClientsDelete(t *testing.T) {
 	db := tempDB(t)
 	createTenant(t, db, "acme", "")
-	gone := addClient(t, db, "acme", shiftwire.ScopeWebhooksRead)
-	kept := addClient(t, db, "acme", shiftwire.ScopeWebhooksRead)
-	s := startServer(t, db)
+	checkClientsDelete(t, []string{"--db", db}, func(scopes ...string) testClient { return addClient(t, db, "acme", scopes...) },
+		func() *testServer { return startServer(t, db) })
+}
+
+// TestClientsDeletePostgres is TestClientsDelete on PostgreSQL, run when TEST_DATABASE_URL
+// is set.
+func TestClientsDeletePostgres(t *testing.T) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	store := []string{"--database-url", pgTestSchema(t), "--master-key", base64.StdEncoding.EncodeToString(key)}
+	if _, errOut, err := runCmd(t, nil, append([]string{"tenants", "create", "acme"}, store...)...); err != nil {
+		t.Fatalf("tenants create: %v\n%s", err, errOut)
+	}
+	add := func(scopes ...string) testClient {
+		out, errOut, err := runCmd(t, nil, append([]string{"clients", "create", "--tenant", "acme", "--scope", strings.Join(scopes, " ")}, store...)...)
+		c := testClient{Tenant: "acme"}
+		if err != nil || json.Unmarshal([]byte(out), &c) != nil {
+			t.Fatalf("clients create: %v %q\n%s", err, out, errOut)
+		}
+		return c
+	}
+	checkClientsDelete(t, store, add, func() *testServer {
+		return startServerEnv(t, nil, append([]string{"--addr", "127.0.0.1:0"}, store...)...)
+	})
+}
+
+// checkClientsDelete runs TestClientsDelete on the database that the flags store name, with
+// tenant acme in it; add creates a client of acme, start starts a server on the database.
+func checkClientsDelete(t *testing.T, store []string, add func(scopes ...string) testClient, start func() *testServer) {
+	gone := add(shiftwire.ScopeWebhooksRead)
+	kept := add(shiftwire.ScopeWebhooksRead)
+	s := start()
 	goneToken, keptToken := s.token(gone), s.token(kept)
 	list := func(token string) *apiResponse {
 		return s.do(apiRequest{method: http.MethodGet, path: "/connector/protimeapi/api/v1/webhooks", host: acmeHost, token: token})
 	}
 	list(goneToken).wantStatus(t, http.StatusOK)
 
-	out := admin(t, db, "clients", "delete", gone.ClientID, "--tenant", "acme")
-	if !strings.Contains(out, "deleted client "+gone.ClientID) {
-		t.Errorf("clients delete printed %q", out)
+	out, errOut, err := runCmd(t, nil, append([]string{"clients", "delete", gone.ClientID, "--tenant", "acme"}, store...)...)
+	if err != nil || !strings.Contains(out, "deleted client "+gone.ClientID) {
+		t.Fatalf("clients delete: %v, printed %q\n%s", err, out, errOut)
 	}
 	waitFor(t, 10*time.Second, "the deleted client's token to be refused", func() bool { return list(goneToken).status == http.StatusUnauthorized })
 	resp := list(goneToken)
@@ -177,11 +208,11 @@ func TestClientsDelete(t *testing.T) {
 	}
 	list(keptToken).wantStatus(t, http.StatusOK)
 
-	_, _, err := runCmd(t, nil, "clients", "delete", gone.ClientID, "--tenant", "acme", "--db", db)
+	_, _, err = runCmd(t, nil, append([]string{"clients", "delete", gone.ClientID, "--tenant", "acme"}, store...)...)
 	if err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("deleting it again: %v, want not found", err)
 	}
-	if _, _, err := runCmd(t, nil, "clients", "delete", "--tenant", "acme", "--db", db); err == nil || !strings.Contains(err.Error(), "usage: shiftwire clients delete") {
+	if _, _, err := runCmd(t, nil, append([]string{"clients", "delete", "--tenant", "acme"}, store...)...); err == nil || !strings.Contains(err.Error(), "usage: shiftwire clients delete") {
 		t.Errorf("delete without an id: %v", err)
 	}
 }
