@@ -350,11 +350,10 @@ func TestConsumerWrongKeyThenRetry(t *testing.T) {
 	}
 }
 
-// TestConsumerKeyRotation checks the handler against requests signed as during a key
-// rotation's overlap, with two keys, the new key's signature first: it takes a real event the
-// server sent, and signs it again with internal/signing, the server's signer, with the
-// webhook's key and a new one.
-func TestConsumerKeyRotation(t *testing.T) {
+// TestConsumerSeveralKeys checks every combination of the handler's keys and a request's
+// signatures that a key rotation brings: it takes a real event the server sent, and signs it
+// again with internal/signing, the server's signer, with the webhook's key and a new one.
+func TestConsumerSeveralKeys(t *testing.T) {
 	fx := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
 	f := consumerAPI{fx.testServer, fx.acme}
 	sink := newConsumerSink(t, shiftwire.People)
@@ -487,5 +486,133 @@ func TestExampleReceiver(t *testing.T) {
 	})
 	if strings.Contains(stderr.String()+stdout.String(), strings.TrimPrefix(hook.Key, "whsec_")) {
 		t.Fatal("the receiver printed its key")
+	}
+}
+
+// breakNames lists the names of the break definitions the sink applied, in order.
+func (s *consumerSink) breakNames() []string {
+	var names []string
+	for _, ev := range s.events() {
+		names = append(names, ev.Object.(*shiftwire.BreakDefinition).Name.Default)
+	}
+	return names
+}
+
+// waitCount waits until the sink applied n events.
+func (s *consumerSink) waitCount(t *testing.T, n int) {
+	t.Helper()
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d events applied", n), func() bool { return len(s.events()) >= n })
+}
+
+// TestConsumerRotateKey rotates a webhook's key with POST /webhooks/{id}/rotate-key while
+// the consumer handler receives: during the overlap the handler passes requests knowing the
+// old key, the new key or both; after it, only a handler knowing the new key does, and one
+// holding the old key alone rejects them until it is given the new key.
+func TestConsumerRotateKey(t *testing.T) {
+	// The overlap is short so that the test clock, moved past it, stays within the handler's
+	// 5 minutes of timestamp tolerance of the machine's clock.
+	f := newClockFixture(t, "--key-overlap", "10s")
+	sink := newConsumerSink(t, shiftwire.BreakDefinitions)
+	id, oldKey := f.createWebhook(t, sink.URL, "")
+	if err := sink.handler.SetKeys(oldKey); err != nil {
+		t.Fatal(err)
+	}
+	f.write(t, 1, 1)
+	sink.waitCount(t, 1)
+
+	resp := f.call(http.MethodPost, "webhooks/"+id+"/rotate-key", "")
+	resp.wantStatus(t, http.StatusOK)
+	var rotated struct{ Key string }
+	unmarshal(t, resp, &rotated)
+	newKey := rotated.Key
+
+	for round, keys := range [][]string{{oldKey}, {newKey}, {newKey, oldKey}} {
+		if err := sink.handler.SetKeys(keys...); err != nil {
+			t.Fatal(err)
+		}
+		f.write(t, round+2, 1)
+		sink.waitCount(t, round+2)
+	}
+
+	f.clock.Advance(11 * time.Second)
+	f.write(t, 5, 1)
+	sink.waitCount(t, 5)
+	if err := sink.handler.SetKeys(oldKey); err != nil {
+		t.Fatal(err)
+	}
+	f.write(t, 6, 1)
+	waitFor(t, 20*time.Second, "an attempt rejected with 401", func() bool {
+		return len(f.attempts(t, id, "status-code eq 401")) > 0
+	})
+	if n := len(sink.events()); n != 5 {
+		t.Fatalf("%d events applied with the old key after the overlap, want 5", n)
+	}
+	if err := sink.handler.SetKeys(newKey); err != nil {
+		t.Fatal(err)
+	}
+	f.call(http.MethodPost, "webhooks/"+id+"/retry", "").wantStatus(t, http.StatusAccepted)
+	sink.waitCount(t, 6)
+	want := []string{"break 1 round 1", "break 1 round 2", "break 1 round 3", "break 1 round 4", "break 1 round 5", "break 1 round 6"}
+	if got := sink.breakNames(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("applied %q, want %q", got, want)
+	}
+}
+
+// TestConsumerSkipsResentAndRecovered sends a webhook's changes again with the server's own
+// operations, POST /webhooks/{id}/deliveries/{deliveryId}/resend and POST
+// /webhooks/{id}/recover: the handler acknowledges every one and applies none, since each
+// is as old as or older than what it applied; a new change afterwards is applied.
+func TestConsumerSkipsResentAndRecovered(t *testing.T) {
+	f := newClockFixture(t)
+	sink := newConsumerSink(t, shiftwire.BreakDefinitions)
+	id, key := f.createWebhook(t, sink.URL, "")
+	if err := sink.handler.SetKeys(key); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	since := f.clock.Now()
+	f.clock.Advance(time.Minute)
+	f.write(t, 1, 1, 2)
+	sink.waitCount(t, 2)
+	f.write(t, 2, 1)
+	sink.waitCount(t, 3)
+
+	// Resend the first change of object 1, older than its second.
+	var first string
+	waitFor(t, 20*time.Second, "3 recorded attempts", func() bool { return len(f.attempts(t, id, "")) == 3 })
+	for _, a := range f.attempts(t, id, "") {
+		if fmt.Sprint(a["changeVersions"]) == fmt.Sprintf("[%s]", sink.events()[0].ChangeVersion) {
+			first = a["id"].(string)
+		}
+	}
+	if first == "" {
+		t.Fatal("no attempt of the first change")
+	}
+	f.call(http.MethodPost, "webhooks/"+id+"/deliveries/"+first+"/resend", "").wantStatus(t, http.StatusAccepted)
+	resp := f.call(http.MethodPost, "webhooks/"+id+"/recover", `{"since":"`+since.Format(time.RFC3339Nano)+`"}`)
+	resp.wantStatus(t, http.StatusAccepted)
+	if body := strings.TrimSpace(string(resp.body)); body != `{"recovered":3}` {
+		t.Fatalf("recover answered %s", body)
+	}
+	waitFor(t, 20*time.Second, "the 4 requests sent again", func() bool { return len(f.attempts(t, id, "")) >= 7 })
+	for _, a := range f.attempts(t, id, "") {
+		if a["outcome"] != "Succeeded" || a["statusCode"] != float64(http.StatusNoContent) {
+			t.Fatalf("attempt %v: %v %v, want the handler's 204", a["changeVersions"], a["outcome"], a["statusCode"])
+		}
+	}
+	if n := len(sink.events()); n != 3 {
+		t.Fatalf("changes sent again were applied: %q", sink.breakNames())
+	}
+
+	f.write(t, 3, 2)
+	sink.waitCount(t, 4)
+	// Objects 1 and 2 may arrive in either order; each one's changes in theirs.
+	perObject := map[int64][]string{}
+	for _, ev := range sink.events() {
+		perObject[ev.ID] = append(perObject[ev.ID], ev.Object.(*shiftwire.BreakDefinition).Name.Default)
+	}
+	want := map[int64][]string{1: {"break 1 round 1", "break 1 round 2"}, 2: {"break 2 round 1", "break 2 round 3"}}
+	if !reflect.DeepEqual(perObject, want) {
+		t.Fatalf("applied %v, want %v", perObject, want)
 	}
 }
