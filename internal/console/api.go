@@ -33,7 +33,13 @@ func (c *Console) call(r *http.Request, tenant, token, method, path string, body
 	} else {
 		host = "localhost" // no base domain: every host is the default tenant
 	}
-	req, err := http.NewRequestWithContext(context.WithoutCancel(r.Context()), method, "http://"+host+path, body)
+	ctx := r.Context()
+	if method != http.MethodGet {
+		// An action the API has started runs to its end even if the browser goes away, so
+		// that it is done whole or not at all, as for any client that hangs up.
+		ctx = context.WithoutCancel(ctx)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
 	if err != nil {
 		return nil, fmt.Errorf("console: building %s %s: %w", method, path, err)
 	}

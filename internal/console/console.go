@@ -187,6 +187,11 @@ func (c *Console) renderError(w http.ResponseWriter, r *http.Request, s *session
 		pe = &pageError{Status: http.StatusInternalServerError, Message: "Something went wrong on the server.", RequestID: id}
 	}
 	if pe.SignIn {
+		if r.Header.Get("X-Console-Fetch") != "" { // the live updates: no page to send
+			c.clearCookie(w, sessionCookie)
+			http.Error(w, "signed out", http.StatusUnauthorized)
+			return
+		}
 		c.clearCookie(w, sessionCookie)
 		c.setFlash(w, flash{Text: "Your session has ended. Sign in again."})
 		http.Redirect(w, r, "/console/signin", http.StatusSeeOther)

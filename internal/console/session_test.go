@@ -43,12 +43,12 @@ func (c *clock) advance(d time.Duration) {
 
 // consoleServer serves the console and the API, as serve does, on a real SQLite store and a
 // loopback listener, with the clock given.
-func consoleServer(t *testing.T, db *sqlite.DB, master shiftwire.Secret, clk *clock) *httptest.Server {
+func consoleServer(t testing.TB, db *sqlite.DB, master shiftwire.Secret, clk *clock) *httptest.Server {
 	return consoleServerFor(t, db, master, clk, "localhost")
 }
 
 // consoleServerFor is consoleServer with the API's and console's base domain.
-func consoleServerFor(t *testing.T, db *sqlite.DB, master shiftwire.Secret, clk *clock, baseDomain string) *httptest.Server {
+func consoleServerFor(t testing.TB, db *sqlite.DB, master shiftwire.Secret, clk *clock, baseDomain string) *httptest.Server {
 	t.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -74,7 +74,7 @@ func consoleServerFor(t *testing.T, db *sqlite.DB, master shiftwire.Secret, clk 
 
 // newClient creates tenant acme and a client of it holding scopes, and returns its id and
 // secret.
-func newClient(t *testing.T, db *sqlite.DB, scopes ...string) (id, secret string) {
+func newClient(t testing.TB, db *sqlite.DB, scopes ...string) (id, secret string) {
 	t.Helper()
 	ctx := context.Background()
 	tenant := &shiftwire.Tenant{Name: "acme", TimeZone: shiftwire.DefaultTimeZone}
@@ -98,7 +98,7 @@ func newClient(t *testing.T, db *sqlite.DB, scopes ...string) (id, secret string
 // browser is an HTTP client that keeps cookies, Secure ones too (the httptest server is
 // plain HTTP on loopback, where browsers accept them), and follows no redirect.
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	base    string
 	cookies map[string]string
 }

@@ -13,7 +13,7 @@
       busy = true;
       try {
         const resp = await fetch(rows.dataset.live, { credentials: "same-origin", headers: { "X-Console-Fetch": "1" } });
-        if (resp.status === 401) {
+        if (resp.status === 401 || resp.redirected) {
           window.location.assign("/console/signin");
           return;
         }
