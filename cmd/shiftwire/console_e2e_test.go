@@ -599,3 +599,60 @@ func TestConsoleActions(t *testing.T) {
 		t.Errorf("retry on a deleted webhook: the page says\n%s", p.body)
 	}
 }
+
+// TestConsolePostgres signs in to a serve on PostgreSQL (run when TEST_DATABASE_URL is set)
+// and checks the stats and chart that the PostgreSQL store reads for the console.
+func TestConsolePostgres(t *testing.T) {
+	srv, client := startPostgresServer(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	var received atomic.Int64
+	dest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if received.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable) // one failure, retried through the console below
+		}
+	}))
+	t.Cleanup(dest.Close)
+	body, _ := json.Marshal(map[string]string{"destinationUrl": dest.URL + "/pg", "collectionName": shiftwire.BreakDefinitions})
+	resp := srv.call(client, http.MethodPost, "/connector/protimeapi/api/v1/webhooks", string(body))
+	resp.wantStatus(t, http.StatusCreated)
+	var hook struct{ ID string }
+	json.Unmarshal(resp.body, &hook)
+	writeBreakDefinitions(t, srv, srv.token(client), 0, []int64{1, 2})
+	deliveries := "/connector/protimeapi/api/v1/webhooks/" + hook.ID + "/deliveries"
+	waitFor(t, 10*time.Second, "the failed attempt", func() bool {
+		return strings.Contains(string(srv.call(client, http.MethodGet, deliveries, "").body), `"outcome":"Failed"`)
+	})
+
+	// The destination failed, so the webhook's deliveries wait for a retry: Retry now sends
+	// them at once.
+	b := newConsoleBrowser(t, srv)
+	b.signIn(client)
+	hookPage := "/console/webhooks/" + hook.ID
+	csrf := b.get(hookPage).wantStatus(t, http.StatusOK).csrf(t)
+	b.post(hookPage+"/retry", url.Values{"csrf": {csrf}}).wantRedirect(t, hookPage)
+	if p := b.get(hookPage); !strings.Contains(p.body, "being sent now") {
+		t.Errorf("no result of retry:\n%s", p.body)
+	}
+	waitFor(t, 10*time.Second, "the retried deliveries' success", func() bool {
+		return strings.Contains(string(srv.call(client, http.MethodGet, deliveries, "").body), `"outcome":"Succeeded"`)
+	})
+	list := b.get("/console/webhooks").wantStatus(t, http.StatusOK)
+	var row string // the table row of the webhook
+	for _, r := range strings.Split(list.body, "<tr>") {
+		if strings.Contains(r, hook.ID) {
+			row = r
+		}
+	}
+	for _, want := range []string{"Enabled", `<td data-label="Last success"><span title="`, "just now"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the webhook's row lacks %q:\n%s", want, row)
+		}
+	}
+	if !regexp.MustCompile(`\d+ % <span class="muted">of \d+</span>`).MatchString(row) {
+		t.Errorf("the webhook's row has no failure rate:\n%s", row)
+	}
+	page := b.get(hookPage).wantStatus(t, http.StatusOK)
+	if !strings.Contains(page.body, `<figure class="chart">`) || !strings.Contains(page.body, `<tr class="attempt">`) {
+		t.Errorf("the webhook's page lacks its chart or attempts:\n%s", page.body)
+	}
+}
