@@ -271,6 +271,18 @@ func TestConsoleSessionCookie(t *testing.T) {
 	forged.cookies["shiftwire_console"] = &http.Cookie{Name: "shiftwire_console", Value: c.Value[:len(c.Value)-4] + "AAAA"}
 	forged.get("/console/webhooks").wantRedirect(t, "/console/signin")
 
+	// The log holds a line per console request and no secret, token, cookie or CSRF token.
+	log := f.srv.stderr.String()
+	if !strings.Contains(log, `"msg":"console request"`) {
+		t.Errorf("no console request in the log:\n%s", log)
+	}
+	for name, secret := range map[string]string{"the client secret": f.writer.ClientSecret, "a token": "eyJ",
+		"the session cookie": c.Value[:20], "the CSRF token": page.csrf(t)} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the log holds %s", name)
+		}
+	}
+
 	// Signing out drops the cookie.
 	b.post("/console/signout", url.Values{"csrf": {page.csrf(t)}}).wantRedirect(t, "/console/signin")
 	if _, ok := b.cookies["shiftwire_console"]; ok {

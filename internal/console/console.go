@@ -90,7 +90,7 @@ func New(cfg Config, deps Deps) (*Console, error) {
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
-	c.handler = c.secure(c.routes())
+	c.handler = c.logged(c.secure(c.routes()))
 	return c, nil
 }
 
