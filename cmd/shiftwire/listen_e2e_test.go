@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -193,7 +194,7 @@ func testListen(t *testing.T, bin string, s *testServer, server string) {
 
 	// A change made through the API arrives, verified, as one readable line with the
 	// forward's answer.
-	resp := s.call(demoClient, http.MethodPost, "/connector/protimeapi/api/v1/break-definitions", `{"name":{"default":"Listen test"},"minimumDurationInMinutes":10}`)
+	resp := s.call(demoClient, http.MethodPost, "/connector/protimeapi/api/v1/break-definitions", `{"name":{"default":"Listen test","translations":{}},"minimumDurationInMinutes":10}`)
 	resp.wantStatus(t, http.StatusCreated)
 	var created struct {
 		ID            int64  `json:"id"`
@@ -233,6 +234,25 @@ func testListen(t *testing.T, bin string, s *testServer, server string) {
 	waitFor(t, 10*time.Second, "the attempt recorded with the forward's 202", func() bool {
 		deliveries := s.call(demoClient, http.MethodGet, "/connector/protimeapi/api/v1/webhooks/"+ids["break-definitions"]+"/deliveries", "")
 		return deliveries.status == http.StatusOK && strings.Contains(string(deliveries.body), `"statusCode":202`)
+	})
+
+	// The receiver behind listen failing is what the server sees: listen answers with the
+	// forward's status.
+	target.mu.Lock()
+	target.status = http.StatusInternalServerError
+	target.mu.Unlock()
+	s.call(demoClient, http.MethodPut, "/connector/protimeapi/api/v1/absence-groups/1", `{"name":{"default":"Sick","translations":{}},"type":"Absence"}`).wantStatus(t, http.StatusOK)
+	waitFor(t, 20*time.Second, "the failed forward's line", func() bool {
+		return strings.Contains(strings.Join(c.stdout(), "\n"), "  absence-groups  InsertOrUpdate  id=1  ")
+	})
+	for _, l := range c.stdout() {
+		if strings.Contains(l, "absence-groups") && !strings.HasSuffix(l, "-> 500 Internal Server Error") {
+			t.Errorf("line %q, want the forward's 500", l)
+		}
+	}
+	waitFor(t, 10*time.Second, "the attempt recorded with the forward's 500", func() bool {
+		deliveries := s.call(demoClient, http.MethodGet, "/connector/protimeapi/api/v1/webhooks/"+ids["absence-groups"]+"/deliveries", "")
+		return deliveries.status == http.StatusOK && strings.Contains(string(deliveries.body), `"statusCode":500`)
 	})
 
 	// Ctrl-C: listen deletes its webhooks and exits 0.
@@ -294,7 +314,7 @@ func TestListenJSONAndFailureHalfWay(t *testing.T) {
 		done <- run(ctx, append(flags, "--collection", "break-definitions", "--json"), e.getenv, &stdout, &stderr)
 	}()
 	waitFor(t, 20*time.Second, "listen to subscribe", func() bool { return strings.Contains(stderr.String(), "listening on") })
-	s.call(limited, http.MethodPut, "/connector/protimeapi/api/v1/break-definitions/7", `{"name":{"default":"Seven"},"minimumDurationInMinutes":5}`).wantStatus(t, http.StatusCreated)
+	s.call(limited, http.MethodPut, "/connector/protimeapi/api/v1/break-definitions/7", `{"name":{"default":"Seven","translations":{}},"minimumDurationInMinutes":5}`).wantStatus(t, http.StatusCreated)
 	var ev struct {
 		ChangeType string
 		Data       struct {
@@ -308,6 +328,30 @@ func TestListenJSONAndFailureHalfWay(t *testing.T) {
 	if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.ChangeType != "InsertOrUpdate" || ev.Data.ID != 7 || ev.Data.Name.Default != "Seven" || ev.Data.ChangeVersion == "" {
 		t.Fatalf("--json printed %q (%v)", line, err)
 	}
+	// A request that does not verify is refused and reported, never printed as an event.
+	receiver := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(stderr.String())
+	if receiver == nil {
+		t.Fatalf("listen did not name its receiver:\n%s", stderr.String())
+	}
+	forged, _ := http.NewRequest(http.MethodPost, receiver[1]+"/break-definitions", strings.NewReader(`{"changeType":"Delete","data":{"id":7,"changeVersion":"00000000000000000FFF"}}`))
+	forged.Header.Set("webhook-id", "msg_forged")
+	forged.Header.Set("webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+	forged.Header.Set("webhook-signature", "v1,"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	answer, err := http.DefaultClient.Do(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer.Body.Close()
+	if answer.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a forged request was answered %d, want 401", answer.StatusCode)
+	}
+	if strings.Count(stdout.String(), "\n") != 1 || strings.Contains(stdout.String(), "FFF") {
+		t.Errorf("the forged event was printed:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "rejected a request for break-definitions: the signature does not verify") {
+		t.Errorf("the forged request was not reported:\n%s", stderr.String())
+	}
+
 	cancel()
 	select {
 	case err := <-done:

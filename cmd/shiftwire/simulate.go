@@ -64,8 +64,6 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	if cfg.date != "" {
 		first, _ = time.Parse(time.DateOnly, cfg.date)
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
-	defer cancel()
 	s := &simulation{cfg: cfg, api: newAPIClient(cfg.client), progress: stderr, now: time.Now}
 	if err := s.prepare(ctx); err != nil {
 		return err
@@ -79,8 +77,8 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr)
 	}
 	fmt.Fprintln(stdout, s.summary())
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return nil
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return nil // Ctrl-C: the summary says what was sent
 	}
 	return err
 }
@@ -145,8 +143,8 @@ type simAction struct {
 func planDay(day int64, people int) []simAction {
 	var out []simAction
 	for p := range people {
-		h := uint64(p)*2246822519 + uint64(day)*3266489917
-		if h%20 == 7 {
+		h := simHash(p, day)
+		if h%20 == 0 {
 			out = append(out, simAction{minute: 420, kind: simAbsence, person: p})
 			continue
 		}
@@ -156,15 +154,24 @@ func planDay(day int64, people int) []simAction {
 			simAction{minute: m[1], kind: simBreakOut, person: p},
 			simAction{minute: m[2], kind: simBreakIn, person: p},
 			simAction{minute: m[3], kind: simClockOut, person: p})
-		if h/20%15 == 3 {
+		if h>>16%15 == 0 {
 			out = append(out, simAction{minute: m[3] + 20, kind: simCorrection, person: p, in: m[0]})
 		}
-		if h/300%25 == 11 {
+		if h>>32%25 == 0 {
 			out = append(out, simAction{minute: 600, kind: simContract, person: p})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].minute < out[j].minute })
 	return out
+}
+
+// simHash mixes a person and a day into 64 bits (SplitMix64's finalizer), so that who is
+// sick, corrected or given a new contract varies from day to day without a pattern.
+func simHash(p int, day int64) uint64 {
+	x := uint64(p)<<32 ^ uint64(day) + 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // workdays yields the actions of working day after working day, skipping weekends.
@@ -265,7 +272,7 @@ func (s *simulation) prepare(ctx context.Context) error {
 		return err
 	}
 	if len(definitions) == 0 {
-		lines = append(lines, simLine(shiftwire.AbsenceDefinitions, map[string]any{"name": map[string]any{"default": "Sickness"}, "code": "ZK"}))
+		lines = append(lines, simLine(shiftwire.AbsenceDefinitions, map[string]any{"name": map[string]any{"default": "Sickness", "translations": map[string]string{}}, "code": "ZK"}))
 	}
 	if len(lines) > 0 {
 		if err := s.post(ctx, lines); err != nil {
@@ -327,7 +334,9 @@ func (s *simulation) post(ctx context.Context, lines []string) error {
 	return nil
 }
 
-// play sends the changes as they fall due at the rate, until ctx ends.
+// play sends the changes as they fall due at the rate, until --duration has passed or ctx
+// ends. The duration ends the run between requests, never in the middle of one: a request
+// cut short might have committed, and the counts would no longer be what the server holds.
 func (s *simulation) play(ctx context.Context) error {
 	s.started = s.now()
 	budget := int(math.Ceil(s.cfg.rate * s.cfg.duration.Seconds()))
@@ -335,7 +344,8 @@ func (s *simulation) play(ctx context.Context) error {
 	defer ticker.Stop()
 	lastProgress := time.Time{}
 	for {
-		due := min(int(s.cfg.rate*s.now().Sub(s.started).Seconds()), budget)
+		elapsed := min(s.now().Sub(s.started), s.cfg.duration)
+		due := min(int(s.cfg.rate*elapsed.Seconds()), budget)
 		var b simBatch
 		for s.changes+len(b.lines) < due && len(b.lines) < simulateBatch {
 			a, date := s.days.next()
@@ -360,7 +370,7 @@ func (s *simulation) play(ctx context.Context) error {
 			lastProgress = now
 			s.showProgress()
 		}
-		if s.changes >= budget {
+		if s.changes >= budget || elapsed >= s.cfg.duration {
 			return nil
 		}
 		select {

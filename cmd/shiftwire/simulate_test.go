@@ -1,6 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +161,72 @@ func FuzzSplitEvents(f *testing.F) {
 			_ = ev.describe()
 		}
 	})
+}
+
+// TestSimulateDays runs simulate in-process fast enough to play whole days on a dev
+// server, and finds each kind of change in the store: clockings, absences, corrected
+// clockings (which keep their original time) and contract addenda.
+func TestSimulateDays(t *testing.T) {
+	s := startServer(t, tempDB(t), "--dev")
+	var stdout, stderr syncBuffer
+	err := run(t.Context(), []string{"simulate", "--server", "http://" + s.addr, "--rate", "1000", "--duration", "2s", "--date", "2025-03-03"}, env{}.getenv, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, stderr.String())
+	}
+	m := regexp.MustCompile(`simulated (\d+) changes for 36 people in \d+ requests over \S+: clock-ins (\d+), breaks out (\d+), breaks in (\d+), clock-outs (\d+), corrections (\d+), absences (\d+), contract changes (\d+)(; (\d+) corrections skipped)?`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("simulate printed %q", stdout.String())
+	}
+	n := make([]int, len(m))
+	for i := 1; i < len(m); i++ {
+		n[i], _ = strconv.Atoi(m[i])
+	}
+	changes, clockings, corrections, absences, contracts, skipped := n[1], n[2]+n[3]+n[4]+n[5], n[6], n[7], n[8], n[10]
+	// The first two days hold 284 changes, corrections and a contract change among them.
+	if changes < 284 || changes > 2000 || corrections == 0 || contracts == 0 || skipped != 0 {
+		t.Fatalf("simulate printed %q; want at least the first two days, with corrections and a contract change, none skipped", stdout.String())
+	}
+
+	read := func(path string) []map[string]any {
+		var all []map[string]any
+		for path != "" {
+			resp := s.call(demoClient, http.MethodGet, path, "")
+			resp.wantStatus(t, http.StatusOK)
+			var page struct {
+				Value    []map[string]any
+				NextLink string
+			}
+			if err := json.Unmarshal(resp.body, &page); err != nil {
+				t.Fatal(err)
+			}
+			all, path = append(all, page.Value...), page.NextLink
+		}
+		return all
+	}
+	march := "?filter=" + url.QueryEscape("date ge '2025-03-01' and date le '2025-03-31'")
+	stored := read("/connector/protimeapi/api/v1/clockings" + march)
+	corrected := 0
+	for _, c := range stored {
+		if _, ok := c["originalTimeOfDayInMinutes"]; ok {
+			corrected++
+		}
+	}
+	if len(stored) != clockings || corrected != corrections {
+		t.Errorf("%d clockings, %d of them corrected, in the store; simulate reported %d and %d", len(stored), corrected, clockings, corrections)
+	}
+	if got := len(read("/connector/protimeapi/api/v1/absences" + march)); got != absences {
+		t.Errorf("%d absences in the store, simulate reported %d", got, absences)
+	}
+	addenda := 0
+	for _, c := range read("/connector/protimeapi/api/v1/contracts") {
+		if from, _ := c["from"].(string); c["kind"] == "Addendum" && strings.HasPrefix(from, "2025-03-") {
+			addenda++
+		}
+	}
+	if addenda != contracts {
+		t.Errorf("%d addenda from March 2025 in the store, simulate reported %d contract changes", addenda, contracts)
+	}
+	if !strings.Contains(stderr.String(), "changes in") {
+		t.Errorf("no progress line:\n%s", stderr.String())
+	}
 }
