@@ -70,7 +70,7 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	}
 	s.days = newWorkdays(first, s.people)
 	err = s.play(ctx)
-	if s.changes > 0 {
+	if s.changes != s.shown {
 		s.showProgress()
 	}
 	if isTerminal(stderr) {
@@ -224,6 +224,7 @@ type simulation struct {
 	started  time.Time
 	lastDate string
 	lastMin  int
+	shown    int // the changes the last progress line counted
 }
 
 // prepare finds what the changes refer to: the tenant's people, a terminal and an absence
@@ -495,6 +496,7 @@ func (s *simulation) contractChange(ctx context.Context, person int64, date stri
 // showProgress writes the progress line: over the last one on a terminal, as a line of its
 // own anywhere else, so that a log of it reads line by line.
 func (s *simulation) showProgress() {
+	s.shown = s.changes
 	if isTerminal(s.progress) {
 		fmt.Fprintf(s.progress, "\r\033[K%s", s.progressLine())
 		return
