@@ -455,7 +455,11 @@ func (b *docBuilder) collectionRoutes(ct *shiftwire.CollectionType) {
 	slices.Sort(object["required"].([]string))
 	object["description"] = fmt.Sprintf("An object of the %s collection, as reads, events and deltas show it.", ct.Name)
 	b.s.components[name] = object
-	write := obj{"type": "object", "additionalProperties": false, "properties": object["properties"],
+	writeProps := obj{}
+	for field, p := range object["properties"].(obj) {
+		writeProps[field] = b.s.writable(p)
+	}
+	write := obj{"type": "object", "additionalProperties": false, "properties": writeProps,
 		"description": fmt.Sprintf("A write body of the %s collection. Which fields are required, and every rule, are in docs/collections.md; "+
 			"problems are answered 400 with validationErrors. changeVersion, externalReferences and the fields the server computes are ignored.", ct.Name)}
 	b.s.components[name+"Write"] = write
@@ -474,14 +478,14 @@ func (b *docBuilder) collectionRoutes(ct *shiftwire.CollectionType) {
 	objectID := pathParam("id", "The object's id.", obj{"type": "integer", "minimum": 1, "maximum": shiftwire.MaxObjectID})
 
 	filter := queryParam("filter", filterDescription(ct), stringSchema)
+	delta := queryParam("delta", "Start a delta: the answer is the initial sync of every object, whose last page carries deltaLink. Any filter with delta is 400.", stringSchema)
+	delta["allowEmptyValue"] = true
 	sync := listOf(schemaRef(name), "A page of objects. With ?delta, the last page of the initial sync carries deltaLink instead of nextLink.")
 	sync["properties"].(obj)["deltaLink"] = obj{"type": "string", "description": "The link to the changes after this sync."}
 	b.add(op{
 		method: "GET", path: base, id: "list" + camel, tag: "collections", connector: true, scopes: read,
 		summary: "The " + ct.Name + " the filter selects, in id order, 100 a page",
-		params: []any{filter, paramRef("readExternalReferences"), paramRef("continuationToken"),
-			queryParam("delta", "Start a delta: the answer is the initial sync of every object, whose last page carries deltaLink. Any filter with delta is 400.", obj{"type": "string", "allowEmptyValue": true}),
-		},
+		params:  []any{filter, paramRef("readExternalReferences"), paramRef("continuationToken"), delta},
 		responses: map[int]any{
 			200: response("A page.", sync),
 			409: respRef("Conflict"),
@@ -604,7 +608,7 @@ func (b *docBuilder) bulkRoutes() {
 		summary: "Write many changes in one transaction, all or nothing",
 		description: "A JSON array or NDJSON of change lines. The token needs the write scope of every line's collection; one without any write scope is refused before the body is read. " +
 			"Problems are answered 400 with every problem, each named by its line. At most a few bulk requests run at once: 429 with Retry-After beyond.",
-		body: obj{"required": true, "content": obj{
+		body: obj{"description": "An empty body applies nothing.", "content": obj{
 			"application/json":     obj{"schema": obj{"type": "array", "items": line}},
 			"application/x-ndjson": obj{"schema": obj{"type": "string", "description": "One change line of JSON per line."}},
 		}},

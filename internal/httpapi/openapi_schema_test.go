@@ -185,6 +185,47 @@ func (g *schemas) object(t reflect.Type) obj {
 	return out
 }
 
+// writable returns the schema s as a write body may be: the same members, none of them
+// required at any depth (the decoders decide which are, and answer validationErrors), with
+// the object components it refers to replaced by their Write versions.
+func (g *schemas) writable(s any) any {
+	switch s := s.(type) {
+	case obj:
+		if ref, ok := s["$ref"].(string); ok {
+			name := strings.TrimPrefix(ref, "#/components/schemas/")
+			target, _ := g.components[name].(obj)
+			if _, isObject := target["properties"]; !isObject {
+				return s
+			}
+			return schemaRef(g.define(name+"Write", func() obj { return g.writable(target).(obj) }))
+		}
+		out := obj{}
+		for k, v := range s {
+			switch k {
+			case "required":
+			case "properties":
+				props := obj{}
+				for name, p := range v.(obj) {
+					props[name] = g.writable(p)
+				}
+				out[k] = props
+			case "items", "additionalProperties":
+				out[k] = g.writable(v)
+			case "allOf", "anyOf", "oneOf":
+				var list []any
+				for _, item := range v.([]any) {
+					list = append(list, g.writable(item))
+				}
+				out[k] = list
+			default:
+				out[k] = v
+			}
+		}
+		return out
+	}
+	return s
+}
+
 // nullable allows null besides s. A reference cannot carry nullable beside it in OpenAPI
 // 3.0, so it is wrapped.
 func nullable(s obj) obj {

@@ -11,7 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -27,9 +30,20 @@ type Checker struct {
 	errSch *openapi3.Schema // the error body, for answers to requests with no route
 }
 
+// registerDecoders teaches openapi3filter the body formats of the API it does not know:
+// NDJSON, which the document describes as a string.
+var registerDecoders = sync.OnceFunc(func() {
+	openapi3filter.RegisterBodyDecoder("application/x-ndjson",
+		func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			b, err := io.ReadAll(body)
+			return string(b), err
+		})
+})
+
 // New loads and validates doc and returns its Checker. The document's servers are
 // ignored: the API serves every tenant under its own host, so any host routes.
 func New(doc []byte) (*Checker, error) {
+	registerDecoders()
 	loaded, err := openapi3.NewLoader().LoadFromData(doc)
 	if err != nil {
 		return nil, fmt.Errorf("loading the OpenAPI document: %w", err)
@@ -88,6 +102,50 @@ func (c *Checker) Check(req *http.Request, resp *http.Response, body []byte) err
 	}
 	if err := openapi3filter.ValidateResponse(req.Context(), input); err != nil {
 		return fmt.Errorf("answered %d, which the document does not describe: %v\nbody: %s", resp.StatusCode, err, body)
+	}
+	return c.checkAccepted(req, resp, input.RequestValidationInput)
+}
+
+// checkAccepted validates a request the API accepted (a 2xx answer) against the document:
+// whatever the server takes, the document must allow. Requests answered otherwise are not
+// validated, since tests send bad requests on purpose; neither is one whose body cannot be
+// read again (GetBody nil), such as a body a test streams.
+func (c *Checker) checkAccepted(req *http.Request, resp *http.Response, input *openapi3filter.RequestValidationInput) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil
+	}
+	sent := req.Clone(req.Context())
+	sent.Body = http.NoBody
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil
+		}
+		sent.Body = body
+	} else if req.Body != nil && req.Body != http.NoBody {
+		return nil
+	}
+	in := *input
+	in.Request = sent
+	in.Options = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}
+	err := openapi3filter.ValidateRequest(req.Context(), &in)
+	if err != nil && sent.Header.Get("Content-Type") == "" && req.GetBody != nil && input.Route.Operation.RequestBody != nil {
+		// The API reads a body without a Content-Type as whichever of its formats it is:
+		// the request is allowed when the body is one of the formats the document lists.
+		for _, mediaType := range slices.Sorted(maps.Keys(input.Route.Operation.RequestBody.Value.Content)) {
+			retry := sent.Clone(sent.Context())
+			retry.Header.Set("Content-Type", mediaType)
+			if retry.Body, err = req.GetBody(); err != nil {
+				return nil
+			}
+			in.Request = retry
+			if err = openapi3filter.ValidateRequest(req.Context(), &in); err == nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("answered %d to a request the document does not allow: %v", resp.StatusCode, err)
 	}
 	return nil
 }
