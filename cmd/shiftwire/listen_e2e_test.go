@@ -421,3 +421,16 @@ func testSimulate(t *testing.T, bin string, s *testServer, server string) {
 		t.Errorf("%d absences on %s in the store, simulate reported %d", got, date, absences)
 	}
 }
+
+// TestListenDestinationRefused: a server that refuses http and loopback destinations (no
+// --dev) makes listen fail at once, saying which server flags allow its receiver.
+func TestListenDestinationRefused(t *testing.T) {
+	db := tempDB(t)
+	createTenant(t, db, "acme", "")
+	c := addClient(t, db, "acme", shiftwire.ScopeWebhooksWrite, shiftwire.ReadScope(shiftwire.Clockings))
+	s := startServer(t, db)
+	_, _, err := runCmd(t, env{"SHIFTWIRE_CLIENT_SECRET": c.ClientSecret}, "listen", "--server", "http://"+s.addr, "--tenant", "acme", "--client-id", c.ClientID, "--collection", "clockings")
+	if err == nil || !strings.Contains(err.Error(), "subscribing to clockings") || !strings.Contains(err.Error(), "--allow-insecure-destinations --allow-private-destinations") {
+		t.Fatalf("listen against a server that refuses its receiver: %v", err)
+	}
+}

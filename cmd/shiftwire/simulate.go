@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -230,15 +229,15 @@ type simulation struct {
 // prepare finds what the changes refer to: the tenant's people, a terminal and an absence
 // definition, creating them when there are none.
 func (s *simulation) prepare(ctx context.Context) error {
-	ids := func(collection string, limit int) ([]int64, error) {
-		var out []int64
+	ids := func(collection string, limit int) ([]simRef, error) {
+		var out []simRef
 		errEnough := errors.New("enough")
 		err := s.api.list(ctx, apiPrefix+"/"+collection, func(raw json.RawMessage) error {
-			var o struct{ ID int64 }
+			var o simRef
 			if err := json.Unmarshal(raw, &o); err != nil {
 				return err
 			}
-			out = append(out, o.ID)
+			out = append(out, o)
 			if len(out) == limit {
 				return errEnough
 			}
@@ -249,12 +248,12 @@ func (s *simulation) prepare(ctx context.Context) error {
 		}
 		return out, err
 	}
-	var err error
-	if s.people, err = ids(shiftwire.People, s.cfg.people); err != nil {
+	people, err := ids(shiftwire.People, s.cfg.people)
+	if err != nil {
 		return err
 	}
 	var lines []string
-	if len(s.people) == 0 {
+	if len(people) == 0 {
 		for i := range s.cfg.people {
 			first, last := devFirstNames[i%len(devFirstNames)], devLastNames[(i/len(devFirstNames)+i)%len(devLastNames)]
 			lines = append(lines, simLine(shiftwire.People, map[string]any{"firstName": first, "lastName": last,
@@ -280,8 +279,8 @@ func (s *simulation) prepare(ctx context.Context) error {
 			return fmt.Errorf("creating what the simulation needs: %w", err)
 		}
 		fmt.Fprintf(s.progress, "created %d objects the simulation needs\n", len(lines))
-		if len(s.people) == 0 {
-			if s.people, err = ids(shiftwire.People, s.cfg.people); err != nil {
+		if len(people) == 0 {
+			if people, err = ids(shiftwire.People, s.cfg.people); err != nil {
 				return err
 			}
 		}
@@ -292,24 +291,28 @@ func (s *simulation) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	if len(s.people) == 0 || len(terminals) == 0 || len(definitions) == 0 {
+	if len(people) == 0 || len(terminals) == 0 || len(definitions) == 0 {
 		return errors.New("the tenant has no people, terminal or absence definition after creating them")
 	}
-	s.terminal = terminals[0]
-	s.sickness = s.pickSickness(ctx, definitions)
+	for _, p := range people {
+		s.people = append(s.people, p.ID)
+	}
+	s.terminal = terminals[0].ID
+	s.sickness = definitions[0].ID
+	for _, d := range definitions {
+		if d.Code == "ZK" {
+			// The dev data set's sickness.
+			s.sickness = d.ID
+			break
+		}
+	}
 	return nil
 }
 
-// pickSickness returns the absence definition coded ZK (the dev seed's sickness), or the
-// first one.
-func (s *simulation) pickSickness(ctx context.Context, ids []int64) int64 {
-	for _, id := range ids {
-		var d struct{ Code string }
-		if s.api.call(ctx, http.MethodGet, apiPrefix+"/"+shiftwire.AbsenceDefinitions+"/"+strconv.FormatInt(id, 10), nil, http.StatusOK, &d) == nil && d.Code == "ZK" {
-			return id
-		}
-	}
-	return ids[0]
+// simRef is what simulate reads of the objects its changes refer to.
+type simRef struct {
+	ID   int64  `json:"id"`
+	Code string `json:"code"`
 }
 
 // simLine is one InsertOrUpdate line of POST /changes.

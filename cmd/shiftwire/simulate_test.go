@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shiftwire/shiftwire"
 )
 
 // TestPlanDay checks the shape of a simulated day: in time order, each person either absent
@@ -228,5 +230,70 @@ func TestSimulateDays(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "changes in") {
 		t.Errorf("no progress line:\n%s", stderr.String())
+	}
+}
+
+// TestSimulateWaitsOutRateLimit runs simulate against a server that allows one request a
+// second: it waits out each 429 for its Retry-After instead of failing, and what it
+// reports is what the server holds.
+func TestSimulateWaitsOutRateLimit(t *testing.T) {
+	s := startServer(t, tempDB(t), "--dev", "--rate-limit", "1", "--rate-burst", "3")
+	var stdout, stderr syncBuffer
+	err := run(t.Context(), []string{"simulate", "--server", "http://" + s.addr, "--rate", "50", "--duration", "2s", "--date", "2025-03-03"}, env{}.getenv, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, stderr.String())
+	}
+	m := regexp.MustCompile(`simulated (\d+) changes for 36 people in (\d+) requests`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("simulate printed %q", stdout.String())
+	}
+	changes, _ := strconv.Atoi(m[1])
+	requests, _ := strconv.Atoi(m[2])
+	// Ten ticks a second would be twenty requests; the limit lets through about five, each
+	// carrying what fell due meanwhile.
+	if changes == 0 || requests > 8 {
+		t.Fatalf("%d changes in %d requests, want some changes in few requests", changes, requests)
+	}
+	var got int
+	for _, collection := range []string{"clockings", "absences"} {
+		// The test reads as the same rate-limited client.
+		var resp *apiResponse
+		waitFor(t, 10*time.Second, "a read within the rate limit", func() bool {
+			resp = s.do(apiRequest{method: http.MethodGet, path: "/connector/protimeapi/api/v1/" + collection + "?filter=" + url.QueryEscape("date eq '2025-03-03'"),
+				token: s.token(demoClient)})
+			return resp.status != http.StatusTooManyRequests
+		})
+		resp.wantStatus(t, http.StatusOK)
+		var page struct{ Value []json.RawMessage }
+		json.Unmarshal(resp.body, &page)
+		got += len(page.Value)
+	}
+	if got != changes {
+		t.Errorf("%d clockings and absences in the store, simulate reported %d changes", got, changes)
+	}
+}
+
+// TestSimulateEmptyTenant: on a tenant with nothing in it, simulate creates the people, a
+// terminal and an absence definition it needs, then plays.
+func TestSimulateEmptyTenant(t *testing.T) {
+	db := tempDB(t)
+	createTenant(t, db, "acme", "")
+	c := addClient(t, db, "acme", shiftwire.AllScopes()...)
+	s := startServer(t, db)
+	var stdout, stderr syncBuffer
+	err := run(t.Context(), []string{"simulate", "--server", "http://" + s.addr, "--tenant", "acme", "--client-id", c.ClientID,
+		"--people", "5", "--rate", "30", "--duration", "1s", "--date", "2025-03-03"}, env{"SHIFTWIRE_CLIENT_SECRET": c.ClientSecret}.getenv, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "created 7 objects the simulation needs") || !strings.Contains(stdout.String(), "for 5 people") {
+		t.Fatalf("stdout %q\nstderr %q", stdout.String(), stderr.String())
+	}
+	resp := s.call(c, http.MethodGet, "/connector/protimeapi/api/v1/people", "")
+	resp.wantStatus(t, http.StatusOK)
+	var people struct{ Value []struct{ LastName string } }
+	json.Unmarshal(resp.body, &people)
+	if len(people.Value) != 5 || people.Value[0].LastName == "" {
+		t.Errorf("people after simulate: %s", resp.body)
 	}
 }
