@@ -190,7 +190,7 @@ func TestSigningKeyNeverLeaks(t *testing.T) {
 	}
 	seen.Write(f.get(t, "webhooks").body)
 	seen.Write(f.get(t, fmt.Sprintf("webhooks/%s/deliveries/%s", f.broken["id"], failed.Value[0].ID)).body)
-	if resp, err := http.Get("http://" + f.srv.addr + "/metrics"); err == nil {
+	if resp, err := f.srv.http.Get("http://" + f.srv.addr + "/metrics"); err == nil {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		seen.Write(b)

@@ -651,8 +651,10 @@ func (b *docBuilder) operationsRoutes() {
 		responses: map[int]any{200: response("Ready.", status), 503: response("Not ready.", status)}})
 	b.add(op{method: "GET", path: "/metrics", id: "metrics", tag: "operations", summary: "Prometheus metrics",
 		description: "Served here unless --metrics-addr moves them to a listener of their own.",
-		responses: map[int]any{200: obj{"description": "The metrics in Prometheus' text format.",
-			"content": obj{"text/plain": obj{"schema": stringSchema}}}}})
+		responses: map[int]any{
+			200: obj{"description": "The metrics in Prometheus' text format.", "content": obj{"text/plain": obj{"schema": stringSchema}}},
+			404: response("--metrics-addr serves the metrics on a listener of their own.", schemaRef("Error")),
+		}})
 	b.add(op{method: "GET", path: "/openapi.json", id: "openapi", tag: "operations", summary: "This document",
 		responses: map[int]any{200: response("The OpenAPI document.", obj{"type": "object"})}})
 }
