@@ -252,6 +252,10 @@ func TestConsoleSessionCookie(t *testing.T) {
 	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || !c.Secure || c.Path != "/console/" {
 		t.Errorf("session cookie %q: want HttpOnly, SameSite=Strict, Secure, Path=/console/", resp.header.Values("Set-Cookie"))
 	}
+	// Browsers drop a cookie over 4 KB without a word: a client holding every scope must fit.
+	if n := len(c.Name) + len(c.Value); n > 4000 {
+		t.Errorf("the session cookie of a client holding every scope is %d bytes; browsers keep 4 KB", n)
+	}
 	// The session ends with its token: 1800 s.
 	if c.MaxAge < 1790 || c.MaxAge > 1800 {
 		t.Errorf("session cookie Max-Age %d, want the token's 1800 s", c.MaxAge)

@@ -1,12 +1,13 @@
 package console
 
 import (
+	"bytes"
+	"compress/flate"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
-	"slices"
 	"time"
-
-	"github.com/shiftwire/shiftwire"
 )
 
 // The console's cookies, all scoped to its path.
@@ -24,13 +25,60 @@ type session struct {
 	Tenant   string    `json:"t"`
 	ClientID string    `json:"c"`
 	Token    string    `json:"k"`
-	Scopes   []string  `json:"s"`
+	Write    bool      `json:"w"` // the token holds webhooks.write
 	Expires  time.Time `json:"e"`
 }
 
 // CanWrite reports whether the session's client may act on webhooks. The API checks it
 // again on every action; the console uses it to show or hide the actions.
-func (s *session) CanWrite() bool { return slices.Contains(s.Scopes, shiftwire.ScopeWebhooksWrite) }
+func (s *session) CanWrite() bool { return s.Write }
+
+// maxCookieBytes is what browsers keep of one cookie, name and value together; a larger one
+// is dropped without a word, which would make a sign-in that seems to work and does not.
+const maxCookieBytes = 4000
+
+// errSessionTooLarge refuses a sign-in whose token does not fit in a cookie even compressed.
+var errSessionTooLarge = errors.New("console: the session does not fit in a cookie")
+
+// sealSession compresses and seals s for the session cookie. A token's scopes take most of
+// it and repeat the same prefix: a client holding every scope has a token of almost 3 KB that
+// compresses to under 1 KB, where the browser's 4 KB limit per cookie leaves room.
+func (c *Console) sealSession(s *session) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	v := c.seal.seal(sessionCookie, buf.Bytes())
+	if len(sessionCookie)+1+len(v) > maxCookieBytes {
+		return "", errSessionTooLarge
+	}
+	return v, nil
+}
+
+// openSession opens a value sealSession made.
+func (c *Console) openSession(value string) (*session, error) {
+	if len(value) > maxCookieBytes {
+		return nil, errSessionTooLarge
+	}
+	b, err := c.seal.open(sessionCookie, value)
+	if err != nil {
+		return nil, err
+	}
+	// A sealed value is the server's own, but the inflated size is bounded all the same.
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b)), 64<<10))
+	if err != nil {
+		return nil, err
+	}
+	var s session
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
 
 // cookie returns a cookie of the console with the flags every one of them has.
 func (c *Console) cookie(name, value string, maxAge int) *http.Cookie {
@@ -46,10 +94,14 @@ func (c *Console) cookie(name, value string, maxAge int) *http.Cookie {
 }
 
 // setSession seals s into the session cookie, which the browser keeps as long as the token.
-func (c *Console) setSession(w http.ResponseWriter, s *session) {
-	b, _ := json.Marshal(s)
+func (c *Console) setSession(w http.ResponseWriter, s *session) error {
+	v, err := c.sealSession(s)
+	if err != nil {
+		return err
+	}
 	maxAge := max(int(s.Expires.Sub(c.now()).Seconds()), 1)
-	http.SetCookie(w, c.cookie(sessionCookie, c.seal.seal(sessionCookie, b), maxAge))
+	http.SetCookie(w, c.cookie(sessionCookie, v, maxAge))
+	return nil
 }
 
 // clearCookie tells the browser to drop the cookie called name.
@@ -64,15 +116,11 @@ func (c *Console) sessionOf(r *http.Request) *session {
 	if err != nil {
 		return nil
 	}
-	b, err := c.seal.open(sessionCookie, ck.Value)
-	if err != nil {
+	s, err := c.openSession(ck.Value)
+	if err != nil || s.ID == "" || s.Token == "" || !c.now().Before(s.Expires) {
 		return nil
 	}
-	var s session
-	if json.Unmarshal(b, &s) != nil || s.ID == "" || s.Token == "" || !c.now().Before(s.Expires) {
-		return nil
-	}
-	return &s
+	return s
 }
 
 // flash is a message for the page the browser is sent to after a form: the result of an

@@ -2,8 +2,10 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,16 +125,22 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) error {
 		Tenant:   p.Tenant,
 		ClientID: p.ClientID,
 		Token:    tok.AccessToken,
-		Scopes:   strings.Fields(tok.Scope),
+		Write:    slices.Contains(strings.Fields(tok.Scope), shiftwire.ScopeWebhooksWrite),
 		Expires:  c.now().Add(time.Duration(tok.ExpiresIn) * time.Second),
 	}
-	if !strings.Contains(" "+tok.Scope+" ", " "+shiftwire.ScopeWebhooksRead+" ") {
+	if !slices.Contains(strings.Fields(tok.Scope), shiftwire.ScopeWebhooksRead) {
 		p.Problem = "This client has no " + shiftwire.ScopeWebhooksRead + " scope, which the console needs to show its webhooks."
 		c.renderSignIn(w, r, http.StatusForbidden, p, nil)
 		return nil
 	}
+	if err := c.setSession(w, s); errors.Is(err, errSessionTooLarge) {
+		p.Problem = "This client's token is too large for a browser cookie. Sign in with a client holding fewer scopes."
+		c.renderSignIn(w, r, http.StatusBadRequest, p, nil)
+		return nil
+	} else if err != nil {
+		return err
+	}
 	c.clearCookie(w, signInCookie)
-	c.setSession(w, s)
 	http.Redirect(w, r, "/console/webhooks", http.StatusSeeOther)
 	return nil
 }
