@@ -65,7 +65,7 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 		api:     newAPIClient(cfg.client),
 		out:     stdout,
 		log:     stderr,
-		forward: &http.Client{Timeout: 10 * time.Second},
+		forward: newForwardClient(),
 		hooks:   map[string]*listenHook{},
 	}
 	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
@@ -246,6 +246,16 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.printf(l.log, "%s %s%s\n", at.Format(time.TimeOnly), r.Header.Get("webhook-id"), result)
 	}
 	w.WriteHeader(status)
+}
+
+// newForwardClient returns the client that forwards to --forward-to. A redirect is an
+// answer like any other: relayed to the server as it is, never followed (following it would
+// turn the POST into a GET).
+func newForwardClient() *http.Client {
+	return &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // forwardRequest sends the request on to --forward-to, unchanged, and returns the status to
