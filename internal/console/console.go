@@ -65,7 +65,7 @@ type Console struct {
 	handler http.Handler
 }
 
-// Recent is the window of a webhook's failure rate.
+// Recent is the window of a webhook's failure rate; the pages call it "the last hour".
 const Recent = time.Hour
 
 //go:embed templates static

@@ -35,7 +35,6 @@ type webhookView struct {
 type webhooksPage struct {
 	Webhooks []webhookView
 	Next     string // the continuation token of the next page, "" on the last
-	Recent   string
 }
 
 // webhooks serves GET /console/webhooks: the tenant's webhooks, a page of the API's list
@@ -56,7 +55,7 @@ func (c *Console) webhooks(w http.ResponseWriter, r *http.Request, s *session) e
 	if err != nil {
 		return err
 	}
-	p := webhooksPage{Webhooks: views, Recent: Recent.String()}
+	p := webhooksPage{Webhooks: views}
 	if list.NextLink != "" {
 		if u, err := url.Parse(list.NextLink); err == nil {
 			p.Next = u.Query().Get("continuationToken")
