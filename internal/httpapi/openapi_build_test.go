@@ -47,6 +47,7 @@ func buildOpenAPI(t *testing.T) obj {
 	b.bulkRoutes()
 	b.operationsRoutes()
 	b.errorSchemas()
+	b.eventSchemas()
 
 	scopes := obj{}
 	for _, s := range shiftwire.AllScopes() {
@@ -61,7 +62,9 @@ func buildOpenAPI(t *testing.T) obj {
 				"The tenant is the first label of the Host header under the base domain (`acme.localhost:8080` is tenant `acme`); " +
 				"other hosts reach the default tenant. Every connector API request needs a `User-Agent` and a bearer token from the tenant's token endpoint.\n\n" +
 				"A route called with a method it does not have answers 405 `MethodNotAllowed` with an `Allow` header, and a path that is no route answers 404 `NotFound`, both in the error format below. " +
-				"Any request whose URI is longer than 4,096 characters answers 414 `UriTooLong`.",
+				"Any request whose URI is longer than 4,096 characters answers 414 `UriTooLong`. Every answer carries an `X-Request-Id` header, also in the request's log line.\n\n" +
+				"Webhook events are POSTed to the destination as the collection's `<Collection>Change` schema (or `{\"value\":[change,...]}` in batch mode), signed with the Standard Webhooks headers; " +
+				"`PingEvent` and `LifecycleNotification` are the other bodies receivers get.",
 		},
 		"tags": []any{
 			obj{"name": "auth", "description": "OAuth2 client credentials and OpenID discovery, per tenant."},
@@ -690,6 +693,41 @@ func (b *docBuilder) errorSchemas() {
 	idref := b.s.components["IDRef"].(obj)
 	idref["properties"].(obj)["externalReferences"] = schemaRef("ExternalReferenceValues")
 	idref["description"] = "A reference to another object; with ?externalReferences= it carries the selected references' values."
+}
+
+// eventSchemas adds the bodies Shiftwire POSTs to receivers besides a collection's changes
+// (the <Collection>Change schemas): a ping and a lifecycle notification. No operation
+// answers them; they are here for the receivers' code.
+func (b *docBuilder) eventSchemas() {
+	b.s.components["PingEvent"] = obj{
+		"type": "object", "additionalProperties": false, "required": []any{"changeType", "data"},
+		"description": "The body POST /webhooks/{id}/ping sends to the destination, signed as events are.",
+		"properties": obj{
+			"changeType": obj{"type": "string", "enum": []any{"Ping"}},
+			"data": obj{"type": "object", "additionalProperties": false, "required": []any{"webhookId", "sentAt"},
+				"properties": obj{"webhookId": stringSchema, "sentAt": obj{"type": "string", "description": "RFC 3339, UTC."}}},
+		},
+	}
+	webhook := obj{
+		"type": "object", "additionalProperties": false,
+		"required": []any{"id", "status", "validUntil", "destinationUrl", "collectionName"},
+		"properties": obj{
+			"id": stringSchema, "status": b.s.of(reflect.TypeFor[shiftwire.WebhookStatus]()),
+			"disabledReason": b.s.of(reflect.TypeFor[shiftwire.DisabledReason]()),
+			"validUntil":     stringSchema, "destinationUrl": stringSchema, "collectionName": stringSchema,
+		},
+	}
+	b.s.components["LifecycleNotification"] = obj{
+		"type": "object", "additionalProperties": false, "required": []any{"lifecycleEvent", "webhook", "occurredAt"},
+		"description": "The body POSTed to a webhook's lifecycleNotificationUrl, signed and retried as events are: " +
+			"ExpiringSoon once before validUntil, Disabled when the webhook is disabled for any reason but Deleted, " +
+			"DeliveryFailing once the destination failed " + strconv.Itoa(shiftwire.FailingNoticeAfter) + " attempts in a row, DeliveryRecovered at the first success after it.",
+		"properties": obj{
+			"lifecycleEvent": b.s.of(reflect.TypeFor[shiftwire.LifecycleEvent]()),
+			"webhook":        webhook,
+			"occurredAt":     obj{"type": "string", "description": "RFC 3339, UTC."},
+		},
+	}
 }
 
 func (b *docBuilder) parameters() obj {

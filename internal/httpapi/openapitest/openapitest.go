@@ -150,6 +150,23 @@ func (c *Checker) checkAccepted(req *http.Request, resp *http.Response, input *o
 	return nil
 }
 
+// CheckSchema validates body, JSON, against the document's component schema name: for
+// bodies that no operation answers, such as the events a receiver gets.
+func (c *Checker) CheckSchema(name string, body []byte) error {
+	ref := c.doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("the document has no schema %s", name)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Errorf("not JSON: %v", err)
+	}
+	if err := ref.Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+		return fmt.Errorf("does not match the schema %s: %v\nbody: %s", name, err, body)
+	}
+	return nil
+}
+
 // checkError checks that the answer to a request with no route is the error body.
 func (c *Checker) checkError(resp *http.Response, body []byte) error {
 	if resp.StatusCode < 400 {
