@@ -76,7 +76,7 @@ func decodeBody(t *shiftwire.CollectionType, body []byte) ([]Event, error) {
 		return nil, fmt.Errorf("body: %w", jsonError(err, len(body)))
 	}
 	if raw.LifecycleEvent != nil {
-		return nil, errors.New("body: a lifecycle notification, not an event; give lifecycleNotificationUrl a receiver of its own")
+		return nil, errNotice
 	}
 	if raw.Value == nil {
 		ev, err := decodeEvent(t, raw)

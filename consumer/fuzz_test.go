@@ -75,7 +75,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add(shiftwire.Absences, `{"changeType":"Ping","data":{"webhookId":"x","sentAt":"2026-01-01T00:00:00Z"}}`)
 	f.Add(shiftwire.Clockings, clocking[:len(clocking)/2])
 	f.Add(shiftwire.People, `{"lifecycleEvent":"Disabled"}`)
+	f.Add(shiftwire.People, `{"lifecycleEvent":"ExpiringSoon","webhook":{"id":"01a2","status":"Enabled","validUntil":"2026-12-22T14:08:02+01:00",`+
+		`"destinationUrl":"https://example.com/hook","collectionName":"people"},"occurredAt":"2026-12-19T13:08:02.5Z"}`)
 	f.Fuzz(func(t *testing.T, collection, body string) {
+		if n, err := consumer.DecodeNotice([]byte(body)); err == nil && (n.LifecycleEvent == "" || n.Webhook.ID == "" || n.OccurredAt.IsZero()) {
+			t.Fatalf("DecodeNotice accepted %+v", n)
+		}
 		events, err := consumer.Decode(collection, []byte(body))
 		if err != nil {
 			if len(events) != 0 || err.Error() == "" {

@@ -34,6 +34,11 @@ type Config struct {
 	// failure are skipped then. A crash between Apply and recording the version sends the
 	// same change again, so Apply must accept a change it already applied.
 	Apply func(ctx context.Context, ev Event) error
+	// Notice, when set, receives the webhooks' lifecycle notifications, so that the
+	// handler can serve as lifecycleNotificationUrl too; its error is the answer, as Apply's.
+	// Without it a notification is answered 400. A notice may come twice (a retry whose
+	// answer was lost); its MessageID is the same then.
+	Notice func(ctx context.Context, n Notice) error
 	// Versions keeps the newest version applied per object; a new MemoryVersions when nil.
 	Versions Versions
 	// Logger receives a line for every rejected request (Warn, with the reason), every
@@ -47,11 +52,13 @@ type Config struct {
 // decodes its events and passes each newer change to Config.Apply. It answers 204 when every
 // event was applied or skipped as old; 401 with the reason for a request not signed by a
 // configured key; 400 for a body that is not an event; 413 for a body over the limit; and
-// Apply's error status. Pings are answered 204 without calling Apply.
+// Apply's error status. Pings are answered 204 without calling Apply; lifecycle
+// notifications go to Config.Notice.
 type Handler struct {
 	collection *shiftwire.CollectionType
 	verifier   atomic.Pointer[verifier]
 	apply      func(ctx context.Context, ev Event) error
+	notice     func(ctx context.Context, n Notice) error
 	versions   Versions
 	log        *slog.Logger
 	maxBody    int64
@@ -72,7 +79,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Apply == nil {
 		return nil, errors.New("consumer: Config.Apply is required")
 	}
-	h := &Handler{collection: t, apply: cfg.Apply, versions: cfg.Versions, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, seed: maphash.MakeSeed()}
+	h := &Handler{collection: t, apply: cfg.Apply, notice: cfg.Notice, versions: cfg.Versions, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, seed: maphash.MakeSeed()}
 	if h.versions == nil {
 		h.versions = NewMemoryVersions()
 	}
@@ -122,12 +129,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusUnauthorized, err)
 		return
 	}
+	msgID := r.Header.Get("webhook-id")
 	events, err := decodeBody(h.collection, body)
+	if errors.Is(err, errNotice) && h.notice != nil {
+		h.receiveNotice(w, r, msgID, body)
+		return
+	}
 	if err != nil {
 		h.reject(w, r, http.StatusBadRequest, err)
 		return
 	}
-	msgID := r.Header.Get("webhook-id")
 	for i := range events {
 		ev := &events[i]
 		ev.MessageID = msgID
@@ -169,6 +180,24 @@ func (h *Handler) applyOne(ctx context.Context, ev *Event) error {
 		return fmt.Errorf("recording the applied version: %w", err)
 	}
 	return nil
+}
+
+// receiveNotice passes a verified lifecycle notification to Config.Notice.
+func (h *Handler) receiveNotice(w http.ResponseWriter, r *http.Request, msgID string, body []byte) {
+	n, err := DecodeNotice(body)
+	if err != nil {
+		h.reject(w, r, http.StatusBadRequest, err)
+		return
+	}
+	n.MessageID = msgID
+	if err := h.notice(r.Context(), n); err != nil {
+		status := statusOf(err)
+		h.log.Error("lifecycle notification not handled", "status", status, "webhookId", msgID,
+			"lifecycleEvent", n.LifecycleEvent, "webhook", n.Webhook.ID, "err", err)
+		http.Error(w, string(n.LifecycleEvent)+" notification not handled", status)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // reject answers a request that is not taken, with the reason, and logs it.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -25,13 +26,16 @@ import (
 )
 
 // consumerSink is a loopback destination running the consumer package's handler for one
-// collection, recording the events it applied.
+// collection, recording the events it applied and the lifecycle notices it received.
 type consumerSink struct {
 	*httptest.Server
 	handler *consumer.Handler
 
 	mu      sync.Mutex
 	applied []consumer.Event
+	notices []consumer.Notice
+	tries   int   // Apply's calls, failed ones included
+	fail    error // Apply's answer while set
 }
 
 // newConsumerSink starts a handler for collection. It holds a random key until the test
@@ -45,7 +49,17 @@ func newConsumerSink(t *testing.T, collection string) *consumerSink {
 		Apply: func(_ context.Context, ev consumer.Event) error {
 			s.mu.Lock()
 			defer s.mu.Unlock()
+			s.tries++
+			if s.fail != nil {
+				return s.fail
+			}
 			s.applied = append(s.applied, ev)
+			return nil
+		},
+		Notice: func(_ context.Context, n consumer.Notice) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.notices = append(s.notices, n)
 			return nil
 		},
 	})
@@ -128,12 +142,23 @@ type recordedAttempt struct {
 // attempts returns every recorded attempt of webhook id, newest first, in full.
 func (f consumerAPI) attempts(t *testing.T, id string) []recordedAttempt {
 	t.Helper()
+	return f.attemptsWhere(t, id, "")
+}
+
+// attemptsWhere returns the recorded attempts of webhook id that filter selects, newest
+// first, in full.
+func (f consumerAPI) attemptsWhere(t *testing.T, id, filter string) []recordedAttempt {
+	t.Helper()
+	path := webhooksPath + "/" + id + "/deliveries"
+	if filter != "" {
+		path += "?filter=" + url.QueryEscape(filter)
+	}
 	var list struct {
 		Value []struct {
 			ID string `json:"id"`
 		} `json:"value"`
 	}
-	f.call(f.c, http.MethodGet, webhooksPath+"/"+id+"/deliveries", "").decodeLoose(t, &list)
+	f.call(f.c, http.MethodGet, path, "").decodeLoose(t, &list)
 	out := make([]recordedAttempt, len(list.Value))
 	for i, a := range list.Value {
 		f.call(f.c, http.MethodGet, webhooksPath+"/"+id+"/deliveries/"+a.ID, "").decodeLoose(t, &out[i])
@@ -510,8 +535,9 @@ func (s *consumerSink) waitCount(t *testing.T, n int) {
 // holding the old key alone rejects them until it is given the new key.
 func TestConsumerRotateKey(t *testing.T) {
 	// The overlap is short so that the test clock, moved past it, stays within the handler's
-	// 5 minutes of timestamp tolerance of the machine's clock.
-	f := newClockFixture(t, "--key-overlap", "10s")
+	// 5 minutes of timestamp tolerance of the machine's clock, and long enough that the
+	// clock's millisecond per reading never ends it early on a slow machine.
+	f := newClockFixture(t, "--key-overlap", "2m")
 	sink := newConsumerSink(t, shiftwire.BreakDefinitions)
 	id, oldKey := f.createWebhook(t, sink.URL, "")
 	if err := sink.handler.SetKeys(oldKey); err != nil {
@@ -534,7 +560,7 @@ func TestConsumerRotateKey(t *testing.T) {
 		sink.waitCount(t, round+2)
 	}
 
-	f.clock.Advance(11 * time.Second)
+	f.clock.Advance(2*time.Minute + time.Second)
 	f.write(t, 5, 1)
 	sink.waitCount(t, 5)
 	if err := sink.handler.SetKeys(oldKey); err != nil {
@@ -614,5 +640,95 @@ func TestConsumerSkipsResentAndRecovered(t *testing.T) {
 	want := map[int64][]string{1: {"break 1 round 1", "break 1 round 2"}, 2: {"break 2 round 1", "break 2 round 3"}}
 	if !reflect.DeepEqual(perObject, want) {
 		t.Fatalf("applied %v, want %v", perObject, want)
+	}
+}
+
+// setFail makes Apply answer err, or apply again when err is nil.
+func (s *consumerSink) setFail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = err
+}
+
+// waitTries waits until Apply was called n times.
+func (s *consumerSink) waitTries(t *testing.T, n int) {
+	t.Helper()
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d calls of Apply", n), func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.tries >= n
+	})
+}
+
+// waitNotice waits until the sink received n lifecycle notices and returns the last.
+func (s *consumerSink) waitNotice(t *testing.T, n int) consumer.Notice {
+	t.Helper()
+	var last consumer.Notice
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d lifecycle notices", n), func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(s.notices) < n {
+			return false
+		}
+		last = s.notices[n-1]
+		return true
+	})
+	return last
+}
+
+// TestConsumerLifecycleNotices gives a webhook one handler as its destination and its
+// lifecycleNotificationUrl. Apply fails four times in a row (each retry made due at once
+// with POST /retry): the handler receives DeliveryFailing; Apply succeeds: DeliveryRecovered;
+// Apply answers 410 through consumer.Status: the webhook is disabled, and Disabled (Gone)
+// arrives.
+func TestConsumerLifecycleNotices(t *testing.T) {
+	fx := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	f := consumerAPI{fx.testServer, fx.acme}
+	sink := newConsumerSink(t, shiftwire.People)
+	body := fmt.Sprintf(`{"destinationUrl":%q,"collectionName":"people","lifecycleNotificationUrl":%q}`, sink.URL+"/events", sink.URL+"/lifecycle")
+	resp := f.call(f.c, http.MethodPost, webhooksPath, body)
+	resp.wantStatus(t, http.StatusCreated)
+	var hook struct{ ID, Key string }
+	unmarshal(t, resp, &hook)
+	if err := sink.handler.SetKeys(hook.Key); err != nil {
+		t.Fatal(err)
+	}
+
+	sink.setFail(errors.New("the consumer's database is down"))
+	f.call(f.c, http.MethodPut, collectionAPI+"people/1", `{"lastName":"Peeters"}`).wantStatus(t, http.StatusCreated)
+	for try := 1; try <= 4; try++ {
+		sink.waitTries(t, try)
+		if try < 4 {
+			waitFor(t, 20*time.Second, "the failure to be written", func() bool {
+				return f.call(f.c, http.MethodPost, webhooksPath+"/"+hook.ID+"/retry", "").status == http.StatusAccepted &&
+					len(f.attemptsWhere(t, hook.ID, "outcome eq 'Failed'")) >= try
+			})
+		}
+	}
+	n := sink.waitNotice(t, 1)
+	if n.LifecycleEvent != shiftwire.DeliveryFailing || n.Webhook.ID != hook.ID || n.Webhook.Status != shiftwire.WebhookEnabled ||
+		n.Webhook.CollectionName != shiftwire.People || n.Webhook.DestinationURL != sink.URL+"/events" || n.OccurredAt.IsZero() || n.MessageID == "" {
+		t.Fatalf("the first notice: %+v", n)
+	}
+
+	sink.setFail(nil)
+	f.call(f.c, http.MethodPost, webhooksPath+"/"+hook.ID+"/retry", "").wantStatus(t, http.StatusAccepted)
+	if n := sink.waitNotice(t, 2); n.LifecycleEvent != shiftwire.DeliveryRecovered {
+		t.Fatalf("the second notice: %+v", n)
+	}
+	if got := sink.events(); len(got) != 1 || got[0].Object.(*shiftwire.Person).LastName != "Peeters" {
+		t.Fatalf("applied %+v", got)
+	}
+
+	sink.setFail(consumer.Status(http.StatusGone, errors.New("this integration is switched off")))
+	f.call(f.c, http.MethodPut, collectionAPI+"people/1", `{"lastName":"Janssens"}`).wantStatus(t, http.StatusOK)
+	n = sink.waitNotice(t, 3)
+	if n.LifecycleEvent != shiftwire.WebhookDisabledNotice || n.Webhook.Status != shiftwire.WebhookDisabled || n.Webhook.DisabledReason != shiftwire.DisabledGone {
+		t.Fatalf("the third notice: %+v", n)
+	}
+	var read struct{ Status, DisabledReason string }
+	f.call(f.c, http.MethodGet, webhooksPath+"/"+hook.ID, "").decodeLoose(t, &read)
+	if read.Status != "Disabled" || read.DisabledReason != "Gone" {
+		t.Fatalf("after 410 the webhook reads %+v", read)
 	}
 }
