@@ -672,3 +672,35 @@ func TestConsolePostgres(t *testing.T) {
 		t.Errorf("the webhook's page lacks its chart or attempts:\n%s", page.body)
 	}
 }
+
+// TestConsoleDeletedClient deletes the signed-in client: once the API refuses its token, a
+// page sends the browser to sign in again, and the live updates get a bare 401 rather than
+// a sign-in form to put in the attempts table.
+func TestConsoleDeletedClient(t *testing.T) {
+	f := newConsoleFixture(t)
+	b := newConsoleBrowser(t, f.srv)
+	b.signIn(f.writer)
+	session := *b.cookies["shiftwire_console"]
+	admin(t, f.srv.db, "clients", "delete", f.writer.ClientID, "--tenant", "acme")
+
+	hookPage := "/console/webhooks/" + f.hook
+	waitFor(t, 10*time.Second, "the deleted client's session to end", func() bool {
+		fetch := newConsoleBrowser(t, f.srv)
+		fetch.cookies["shiftwire_console"] = &session
+		p := fetch.request(http.MethodGet, hookPage+"/attempts", nil, http.Header{"X-Console-Fetch": {"1"}})
+		if p.status == http.StatusOK {
+			return false
+		}
+		if p.status != http.StatusUnauthorized || strings.Contains(p.body, "<form") {
+			t.Fatalf("the live rows of a deleted client: status %d\n%s", p.status, p.body)
+		}
+		return true
+	})
+	b.get(hookPage).wantRedirect(t, "/console/signin")
+	if _, ok := b.cookies["shiftwire_console"]; ok {
+		t.Error("the session cookie of a deleted client was kept")
+	}
+	if p := b.get("/console/signin"); !strings.Contains(p.body, "Your session has ended") {
+		t.Errorf("the sign-in form does not say why:\n%s", p.body)
+	}
+}
