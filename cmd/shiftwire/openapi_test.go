@@ -52,13 +52,16 @@ func TestOpenAPIServed(t *testing.T) {
 
 // TestOpenAPIEvents checks the bodies receivers get against the document's schemas, which no
 // answer of the API carries: one webhook per collection receives the change of its
-// collection's example object (and the changes recalculation adds), a deletion, and a ping.
+// collection's example object (and the changes recalculation adds), a deletion, a ping, and
+// the lifecycle notification that the webhook expires soon.
 func TestOpenAPIEvents(t *testing.T) {
 	checker, err := openAPIChecker()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations")
+	// A webhook valid for less than the expiry notice is expiring soon from the start: its
+	// lifecycle notification comes at once.
+	f := newFixture(t, "--allow-private-destinations", "--allow-insecure-destinations", "--webhook-validity", "1h", "--expiry-notice", "2h")
 	var mu sync.Mutex
 	received := map[string][][]byte{} // the receiver's path (a collection, or "ping") -> bodies
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +85,7 @@ func TestOpenAPIEvents(t *testing.T) {
 		}
 		schemaOf[ct.Name] = reflect.TypeOf(ct.New()).Elem().Name() + "Change"
 		resp := f.call(f.acme, http.MethodPost, "/connector/protimeapi/api/v1/webhooks",
-			fmt.Sprintf(`{"destinationUrl":%q,"collectionName":%q}`, receiver.URL+"/"+ct.Name, ct.Name))
+			fmt.Sprintf(`{"destinationUrl":%q,"collectionName":%q,"lifecycleNotificationUrl":%q}`, receiver.URL+"/"+ct.Name, ct.Name, receiver.URL+"/lifecycle"))
 		resp.wantStatus(t, http.StatusCreated)
 		if ct.Name == shiftwire.BreakDefinitions {
 			var hook struct{ ID string }
@@ -106,6 +109,7 @@ func TestOpenAPIEvents(t *testing.T) {
 	f.call(f.acme, http.MethodPut, "/connector/protimeapi/api/v1/break-definitions/2", breakDefinitions.Example).wantStatus(t, http.StatusCreated)
 	f.call(f.acme, http.MethodDelete, "/connector/protimeapi/api/v1/break-definitions/2", "").wantStatus(t, http.StatusNoContent)
 
+	schemaOf["lifecycle"] = "LifecycleNotification"
 	for name := range schemaOf {
 		want := 1
 		if name == shiftwire.BreakDefinitions {
