@@ -135,6 +135,7 @@ func (a *collectionAPI) serve(method, path, token string, body io.Reader) *httpt
 	}
 	rec := httptest.NewRecorder()
 	a.api.ServeHTTP(rec, req)
+	httpapi.CheckRecorded(a.t, req, rec)
 	return rec
 }
 

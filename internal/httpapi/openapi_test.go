@@ -69,6 +69,19 @@ func CheckResponses(t testing.TB, srv *httptest.Server) {
 	client.Transport = c.Transport(t, client.Transport)
 }
 
+// CheckRecorded checks a response served without a network against the OpenAPI document,
+// as CheckResponses does for a client's.
+func CheckRecorded(t testing.TB, req *http.Request, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	c, err := openAPIChecker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(req, rec.Result(), rec.Body.Bytes()); err != nil {
+		t.Errorf("OpenAPI: %s %s: %v", req.Method, req.URL.Path, err)
+	}
+}
+
 // TestOpenAPIChecks checks that the check the tests' clients run catches answers the
 // document does not describe: an extra field, a status it does not list, a missing header,
 // a path without a route, and lets through the answers it describes.
