@@ -266,10 +266,9 @@ func (b *docBuilder) tokenRoutes() {
 		}}}},
 		responses: map[int]any{
 			200: obj{"description": "The token.", "content": jsonBody(tokenResponse), "headers": obj{"Cache-Control": headerRef("Cache-Control")}},
-			400: response("An OAuth2 error: invalid_request, unsupported_grant_type or invalid_scope.", schemaRef("OAuthError")),
+			400: response("An OAuth2 error: invalid_request (also for a form that could not be read, or is larger than 64 KiB), unsupported_grant_type or invalid_scope.", schemaRef("OAuthError")),
 			401: response("An OAuth2 invalid_client error: unknown client or wrong secret. With Basic authentication it carries WWW-Authenticate: Basic.", schemaRef("OAuthError")),
 			404: respRef("NotFound"),
-			408: respRef("RequestTimeout"),
 			429: respRef("TooManyRequests"),
 		},
 	})
