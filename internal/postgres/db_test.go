@@ -22,7 +22,7 @@ import (
 // testSchema creates a schema of its own for one test, dropped when the test ends, and
 // returns TEST_DATABASE_URL with its search_path set to it: tests run in parallel on one
 // database without seeing each other's rows.
-func testSchema(t *testing.T) string {
+func testSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
@@ -62,7 +62,7 @@ func testSchema(t *testing.T) string {
 }
 
 // testBox returns a sealer under a new random master key.
-func testBox(t *testing.T) shiftwire.Sealer {
+func testBox(t testing.TB) shiftwire.Sealer {
 	t.Helper()
 	key := make(shiftwire.Secret, masterkey.Size)
 	rand.Read(key)
@@ -75,7 +75,7 @@ func testBox(t *testing.T) shiftwire.Sealer {
 
 // openTestDB opens n stores, each with a pool of its own, like n instances, on one fresh
 // schema.
-func openTestDB(t *testing.T, n int) []*postgres.DB {
+func openTestDB(t testing.TB, n int) []*postgres.DB {
 	t.Helper()
 	url := testSchema(t)
 	box := testBox(t)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -145,20 +146,29 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 			return err
 		}
 		batch := &pgx.Batch{}
-		var delivered, deliveredLeases []int64
+		attempts := make([]*shiftwire.Attempt, len(completions))
+		var delivered, deliveredLeases, failed, failedLeases []int64
+		var failedNext []time.Time
+		for i, c := range completions {
+			attempts[i] = &c.Attempt
+			for _, id := range c.Deliveries {
+				if c.Succeeded {
+					delivered, deliveredLeases = append(delivered, id), append(deliveredLeases, int64(c.Lease))
+				} else {
+					failed, failedLeases, failedNext = append(failed, id), append(failedLeases, int64(c.Lease)), append(failedNext, c.Attempt.NextAttemptAt)
+				}
+			}
+		}
+		if err := queueAttempts(batch, attempts); err != nil {
+			return err
+		}
+		if len(failed) > 0 {
+			batch.Queue(`UPDATE deliveries d SET attempt = d.attempt + 1, next_attempt_at = x.next, lease_until = '-infinity'
+				FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS x (id, lease, next)
+				WHERE d.id = x.id AND d.lease = x.lease`, failed, failedLeases, failedNext)
+		}
 		for _, c := range completions {
 			a := &c.Attempt
-			if err := queueAttempt(batch, a); err != nil {
-				return err
-			}
-			if c.Succeeded {
-				for _, id := range c.Deliveries {
-					delivered, deliveredLeases = append(delivered, id), append(deliveredLeases, int64(c.Lease))
-				}
-			} else {
-				batch.Queue(`UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = $1, lease_until = '-infinity'
-					WHERE id = ANY($2) AND lease = $3`, a.NextAttemptAt, c.Deliveries, int64(c.Lease))
-			}
 			if !c.HoldWebhookUntil.IsZero() {
 				batch.Queue(`UPDATE deliveries SET next_attempt_at = $1
 					WHERE webhook_id = $2 AND next_attempt_at < $1 AND lease_until <= $3`, c.HoldWebhookUntil, a.WebhookID, now)
@@ -312,23 +322,43 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// queueAttempt queues the insert of one attempt record; an attempt already recorded, by a
-// write-back that was retried after a lost commit answer, is kept as it is.
-func queueAttempt(batch *pgx.Batch, a *shiftwire.Attempt) error {
-	headers, err := json.Marshal(a.RequestHeaders)
-	if err != nil {
-		return err
-	}
-	versions := make([]int64, len(a.ChangeVersions))
-	for i, v := range a.ChangeVersions {
-		versions[i] = int64(v)
+// queueAttempts queues the insert of attempt records, all in one statement; an attempt
+// already recorded, by a write-back that was retried after a lost commit answer, is kept as
+// it is.
+func queueAttempts(batch *pgx.Batch, attempts []*shiftwire.Attempt) error {
+	n := len(attempts)
+	var (
+		ids, hooks, outcomes, errs, versions, headers = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		tenants, durations                            = make([]int64, n), make([]int64, n)
+		statuses, numbers                             = make([]int32, n), make([]int32, n)
+		at                                            = make([]time.Time, n)
+		next                                          = make([]*time.Time, n)
+		requests, responses                           = make([][]byte, n), make([][]byte, n)
+	)
+	for i, a := range attempts {
+		h, err := json.Marshal(a.RequestHeaders)
+		if err != nil {
+			return err
+		}
+		vs := make([]byte, 0, 21*len(a.ChangeVersions))
+		for j, v := range a.ChangeVersions {
+			if j > 0 {
+				vs = append(vs, ' ')
+			}
+			vs = strconv.AppendInt(vs, int64(v), 10)
+		}
+		ids[i], hooks[i], outcomes[i], errs[i], versions[i], headers[i] = a.ID, a.WebhookID, string(a.Outcome), a.Error, string(vs), string(h)
+		tenants[i], durations[i], statuses[i], numbers[i] = a.TenantID, a.Duration.Milliseconds(), int32(a.StatusCode), int32(a.Attempt)
+		at[i], next[i], requests[i], responses[i] = a.AttemptedAt, nullTime(a.NextAttemptAt), nonNil(a.RequestBody), nonNil(a.ResponseBody)
 	}
 	batch.Queue(`INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
 		status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		SELECT u.id, u.webhook_id, u.tenant_id, u.attempted_at, u.duration_ms, u.status_code, u.outcome, u.error,
+			coalesce(string_to_array(nullif(u.versions, ''), ' ')::bigint[], '{}'), u.attempt, u.next_attempt_at, u.headers::jsonb, u.request, u.response
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::bigint[], $6::int[], $7::text[], $8::text[],
+			$9::text[], $10::int[], $11::timestamptz[], $12::text[], $13::bytea[], $14::bytea[])
+			AS u (id, webhook_id, tenant_id, attempted_at, duration_ms, status_code, outcome, error, versions, attempt, next_attempt_at, headers, request, response)
 		ON CONFLICT (id) DO NOTHING`,
-		a.ID, a.WebhookID, a.TenantID, a.AttemptedAt, a.Duration.Milliseconds(),
-		a.StatusCode, string(a.Outcome), a.Error, versions, a.Attempt, nullTime(a.NextAttemptAt),
-		string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))
+		ids, hooks, tenants, at, durations, statuses, outcomes, errs, versions, numbers, next, headers, requests, responses)
 	return nil
 }

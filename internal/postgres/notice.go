@@ -78,10 +78,14 @@ func (db *DB) CompleteNotices(ctx context.Context, completions []shiftwire.Notic
 	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
+		attempts := make([]*shiftwire.Attempt, len(completions))
+		for i := range completions {
+			attempts[i] = &completions[i].Attempt
+		}
+		if err := queueAttempts(batch, attempts); err != nil {
+			return err
+		}
 		for _, c := range completions {
-			if err := queueAttempt(batch, &c.Attempt); err != nil {
-				return err
-			}
 			if c.Done {
 				batch.Queue(`DELETE FROM lifecycle_notices WHERE id = $1 AND lease = $2`, c.Notice, int64(c.Lease))
 			} else {

@@ -2,14 +2,12 @@ package sqlite_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/shiftwire/shiftwire"
-	"github.com/shiftwire/shiftwire/internal/sqlite"
 	"github.com/shiftwire/shiftwire/internal/storetest"
 )
 
@@ -20,60 +18,9 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 3s ./internal/sqlite
 
-// benchStore is a store with a tenant and webhooks on break definitions.
-type benchStore struct {
-	db     *sqlite.DB
-	tenant *shiftwire.Tenant
-	next   int64 // the next object id to write
-}
-
-func newBenchStore(b *testing.B, webhooks int) *benchStore {
-	b.Helper()
-	ctx := context.Background()
-	s := &benchStore{db: storetest.OpenSQLite(b), tenant: &shiftwire.Tenant{Name: "bench", TimeZone: shiftwire.DefaultTimeZone}, next: 1}
-	if err := s.db.CreateTenant(ctx, s.tenant); err != nil {
-		b.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	for i := range webhooks {
-		err := s.db.CreateWebhook(ctx, &shiftwire.Webhook{
-			ID: shiftwire.NewID(time.Now()), TenantID: s.tenant.ID, ClientID: "bench",
-			DestinationURL: fmt.Sprintf("http://127.0.0.1:9/hook/%d", i), Collection: shiftwire.BreakDefinitions,
-			Key: shiftwire.Secret("0123456789abcdef0123456789abcdef"), Status: shiftwire.WebhookEnabled,
-			CreatedAt: now, ValidUntil: now.Add(shiftwire.DefaultWebhookValidity),
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	return s
-}
-
-// write commits n changes of new objects in one transaction: n x webhooks deliveries.
-func (s *benchStore) write(b *testing.B, n int) {
-	ctx := context.Background()
-	err := s.db.Write(ctx, s.tenant.ID, func(tx shiftwire.WriteTx) error {
-		for range n {
-			id := s.next
-			s.next++
-			data := fmt.Appendf(nil, `{"id":%d,"name":{"default":"Break %d","translations":{}},"friendlyName":{"default":"Break %d","translations":{}},`+
-				`"paidDurationInMinutes":15,"minimumDurationInMinutes":15,"maximumDurationInMinutes":30,"ifNotClockedDurationInMinutes":15,"hasToBeTakenUninterrupted":false}`, id, id, id)
-			if err := tx.Put(ctx, &shiftwire.Object{Collection: shiftwire.BreakDefinitions, ID: id, Data: json.RawMessage(data)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-}
-
-// fill queues at least deliveries deliveries, in transactions of 100 changes.
-func (s *benchStore) fill(b *testing.B, webhooks, deliveries int) {
-	for n := 0; n < deliveries; n += 100 * webhooks {
-		s.write(b, 100)
-	}
+// newBenchStore is a store with a tenant and webhooks webhooks on break definitions.
+func newBenchStore(b *testing.B, webhooks int) *storetest.BenchStore {
+	return storetest.NewBenchStore(b, storetest.OpenSQLite(b), webhooks)
 }
 
 // BenchmarkClaimDeliveries claims 500 due lane heads from a queue of 100,000 (1,000 changes
@@ -82,11 +29,11 @@ func (s *benchStore) fill(b *testing.B, webhooks, deliveries int) {
 func BenchmarkClaimDeliveries(b *testing.B) {
 	ctx := context.Background()
 	s := newBenchStore(b, 100)
-	s.fill(b, 100, 100_000)
+	s.Fill(b, 100, 100_000)
 	now := time.Now().Add(time.Hour)
 	b.ReportAllocs()
 	for b.Loop() {
-		ds, err := s.db.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now, LeaseUntil: now, Limit: 500})
+		ds, err := s.Store.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now, LeaseUntil: now, Limit: 500})
 		if err != nil || len(ds) != 500 {
 			b.Fatalf("claimed %d, %v", len(ds), err)
 		}
@@ -100,9 +47,9 @@ func BenchmarkClaimDeliveries(b *testing.B) {
 func BenchmarkClaimDeliveriesExcluding(b *testing.B) {
 	ctx := context.Background()
 	s := newBenchStore(b, 100)
-	s.fill(b, 100, 100_000)
+	s.Fill(b, 100, 100_000)
 	now := time.Now().Add(time.Hour)
-	all, err := s.db.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now, LeaseUntil: now, Limit: 100})
+	all, err := s.Store.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now, LeaseUntil: now, Limit: 100})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,7 +61,7 @@ func BenchmarkClaimDeliveriesExcluding(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		ds, err := s.db.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now, LeaseUntil: now, Limit: 500, Exclude: exclude})
+		ds, err := s.Store.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now, LeaseUntil: now, Limit: 500, Exclude: exclude})
 		if err != nil || len(ds) != 500 {
 			b.Fatalf("claimed %d, %v", len(ds), err)
 		}
@@ -124,54 +71,10 @@ func BenchmarkClaimDeliveriesExcluding(b *testing.B) {
 
 // BenchmarkCompleteDeliveries writes back a batch of 512 successful one-event attempts, as
 // the engine's completer does: 512 attempt records (headers and body as sent), the webhooks'
-// failing_since reset, and the deliveries deleted. Claiming the batch is not timed.
+// health, and the deliveries deleted. Claiming the batch is not timed.
 func BenchmarkCompleteDeliveries(b *testing.B) {
-	ctx := context.Background()
-	const batch = 512
-	s := newBenchStore(b, 100)
-	s.fill(b, 100, 20_000)
-	body := []byte(`{"changeType":"InsertOrUpdate","data":{"changeVersion":"0000000000000000002A","id":42,"name":{"default":"Break 42","translations":{}},` +
-		`"friendlyName":{"default":"Break 42","translations":{}},"paidDurationInMinutes":15,"minimumDurationInMinutes":15,"maximumDurationInMinutes":30,` +
-		`"ifNotClockedDurationInMinutes":15,"hasToBeTakenUninterrupted":false}}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		b.StopTimer()
-		now := time.Now()
-		ds, err := s.db.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now.Add(time.Hour), LeaseUntil: now.Add(2 * time.Hour), Limit: batch})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(ds) < batch {
-			s.fill(b, 100, 20_000)
-			ds, err = s.db.ClaimDeliveries(ctx, shiftwire.ClaimQuery{Now: now.Add(time.Hour), LeaseUntil: now.Add(2 * time.Hour), Limit: batch})
-			if err != nil || len(ds) < batch {
-				b.Fatalf("claimed %d, %v", len(ds), err)
-			}
-		}
-		completions := make([]shiftwire.Completion, len(ds))
-		for i, d := range ds {
-			completions[i] = shiftwire.Completion{
-				Deliveries: []int64{d.ID},
-				Lease:      d.Lease,
-				Succeeded:  true,
-				Attempt: shiftwire.Attempt{
-					ID: shiftwire.NewID(now), WebhookID: d.WebhookID, TenantID: d.TenantID, AttemptedAt: now,
-					Duration: time.Millisecond, StatusCode: 200, Outcome: shiftwire.OutcomeSucceeded,
-					ChangeVersions: []shiftwire.ChangeVersion{d.Version}, Attempt: 1,
-					RequestHeaders: map[string]string{
-						"Content-Type": "application/json", "User-Agent": "Shiftwire/dev", "Webhook-Id": "msg_0190a1b2c3d4e5f60718293a4b5c6d7e_0000000000000000002A",
-						"Webhook-Timestamp": "1740830400", "Webhook-Signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-					},
-					RequestBody: body,
-				},
-			}
-		}
-		b.StartTimer()
-		if err := s.db.CompleteDeliveries(ctx, completions); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/batch, "ns/delivery")
+	db := storetest.OpenSQLite(b)
+	storetest.BenchCompleteDeliveries(b, db, 512, db.Statements)
 }
 
 // BenchmarkWriteFanOut commits writes of one and of 100 changes with 100 webhooks
@@ -182,7 +85,7 @@ func BenchmarkWriteFanOut(b *testing.B) {
 			s := newBenchStore(b, 100)
 			b.ReportAllocs()
 			for b.Loop() {
-				s.write(b, changes)
+				s.Write(b, changes)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(changes*100), "ns/delivery")
 		})

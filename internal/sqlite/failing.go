@@ -15,14 +15,30 @@ func trackHealth(ctx context.Context, tx *sql.Tx, completions []shiftwire.Comple
 	if len(ids) == 0 {
 		return nil
 	}
+	failed := map[string]bool{}
+	for _, c := range completions {
+		if !c.Succeeded && !c.Untracked {
+			failed[c.Attempt.WebhookID] = true
+		}
+	}
 	var current []shiftwire.WebhookHealth
 	for chunk := range chunks(ids, 500) {
 		args := make([]any, len(chunk))
+		failing := 0
 		for i, id := range chunk {
 			args[i] = id
+			if failed[id] {
+				failing++
+			}
+		}
+		// A webhook that only succeeded in the batch changes only if it was failing: in the
+		// usual batch of successes the read finds nothing to change, through the primary key.
+		cond := ` AND (failing_since IS NOT NULL OR failed_attempts > 0 OR failing_notified)`
+		if failing > 0 {
+			cond = ""
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, failing_since, failed_attempts, failing_notified, lifecycle_url <> ''
-			FROM webhooks WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+			FROM webhooks WHERE id IN (`+placeholders(len(chunk))+`)`+cond, args...)
 		if err != nil {
 			return err
 		}
