@@ -30,7 +30,6 @@ type webhookPage struct {
 	Outcome  string   // the filter, "" for every outcome
 	Outcomes []string // the filter's choices
 	Next     string   // the continuation token of older attempts
-	Page     string   // this page's continuation token, "" on the first page
 	Chart    chart
 	CanWrite bool
 	LiveURL  string // where the live updates fetch the rows from; "" past the first page
@@ -98,7 +97,6 @@ func (c *Console) webhook(w http.ResponseWriter, r *http.Request, s *session) er
 		Outcome:  outcome,
 		Outcomes: outcomes,
 		Next:     list.next(),
-		Page:     page,
 		CanWrite: s.CanWrite(),
 	}
 	if page == "" {
