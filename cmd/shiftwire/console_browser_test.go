@@ -121,7 +121,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	var hook struct{ ID string }
 	json.Unmarshal(resp.body, &hook)
 	writeBreakDefinitions(t, srv, srv.token(operator), 0, []int64{1, 2, 3})
-	waitFor(t, 10*time.Second, "three attempts", func() bool { return dest.received.Load() >= 3 })
+	waitFor(t, 10*time.Second, "three recorded attempts", func() bool {
+		resp := srv.call(operator, http.MethodGet, "/connector/protimeapi/api/v1/webhooks/"+hook.ID+"/deliveries", "")
+		return strings.Count(string(resp.body), `"outcome":"Succeeded"`) == 3
+	})
 
 	ctx := browserContext(t, 90*time.Second)
 	base := "http://" + srv.addr
