@@ -31,6 +31,7 @@ type listenConfig struct {
 	collections stringList
 	forwardTo   string
 	addr        string
+	url         string // what the server reaches the receiver at; "": http://addr
 	json        bool
 }
 
@@ -45,6 +46,7 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 	// Not --addr: SHIFTWIRE_ADDR is serve's address, and a shell that runs both must not
 	// have listen take the server's port.
 	fs.StringVar(&cfg.addr, "receiver-addr", "127.0.0.1:0", "the address of the local receiver the webhooks point at; the server must be able to reach it")
+	fs.StringVar(&cfg.url, "receiver-url", "", "the base `URL` the server reaches the receiver at, when not http://<receiver-addr> (a server in a container: http://host.docker.internal:9000)")
 	fs.BoolVar(&cfg.json, "json", false, "print each event as the JSON it arrived in, one a line, instead of a readable line")
 	positional, err := parseFlags(fs, args, getenv, stderr)
 	if err != nil {
@@ -75,7 +77,10 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 
 	// Whatever happens from here, the webhooks made so far are deleted on the way out.
 	defer l.deleteHooks(stderr)
-	base := "http://" + ln.Addr().String()
+	base := strings.TrimSuffix(cfg.url, "/")
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
 	if err := l.subscribe(ctx, base); err != nil {
 		return err
 	}
@@ -110,6 +115,17 @@ func (c *listenConfig) validate() error {
 		u, err := url.Parse(c.forwardTo)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("--forward-to must be an http or https URL, such as http://127.0.0.1:9999/hook; got %q", c.forwardTo))
+		}
+	}
+	if c.url != "" {
+		u, err := url.Parse(c.url)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			problems = append(problems, fmt.Sprintf("--receiver-url must be an http or https base URL without a query, such as http://host.docker.internal:9000; got %q", c.url))
+		}
+	} else if host, _, err := net.SplitHostPort(c.addr); err == nil {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			// The server cannot send to 0.0.0.0: it needs the address it reaches this machine at.
+			problems = append(problems, fmt.Sprintf("--receiver-addr %q listens on every address: give --receiver-url, the URL the server reaches it at", c.addr))
 		}
 	}
 	if len(problems) > 0 {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -310,10 +311,23 @@ func TestListenJSONAndFailureHalfWay(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	stdout, stderr = syncBuffer{}, syncBuffer{}
+	// The receiver on a port of our choosing, announced to the server by another name.
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(free.Addr().(*net.TCPAddr).Port)
+	free.Close()
 	go func() {
-		done <- run(ctx, append(flags, "--collection", "break-definitions", "--json"), e.getenv, &stdout, &stderr)
+		done <- run(ctx, append(flags, "--collection", "break-definitions", "--json", "--receiver-addr", "127.0.0.1:"+port, "--receiver-url", "http://localhost:"+port+"/"),
+			e.getenv, &stdout, &stderr)
 	}()
 	waitFor(t, 20*time.Second, "listen to subscribe", func() bool { return strings.Contains(stderr.String(), "listening on") })
+	for _, w := range webhooksOf(t, s, limited) {
+		if w.Status == "Enabled" && w.DestinationURL != "http://localhost:"+port+"/break-definitions" {
+			t.Errorf("--receiver-url: the webhook points at %s", w.DestinationURL)
+		}
+	}
 	s.call(limited, http.MethodPut, "/connector/protimeapi/api/v1/break-definitions/7", `{"name":{"default":"Seven","translations":{}},"minimumDurationInMinutes":5}`).wantStatus(t, http.StatusCreated)
 	var ev struct {
 		ChangeType string
@@ -329,7 +343,7 @@ func TestListenJSONAndFailureHalfWay(t *testing.T) {
 		t.Fatalf("--json printed %q (%v)", line, err)
 	}
 	// A request that does not verify is refused and reported, never printed as an event.
-	receiver := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(stderr.String())
+	receiver := regexp.MustCompile(`listening on (http://localhost:\d+)`).FindStringSubmatch(stderr.String())
 	if receiver == nil {
 		t.Fatalf("listen did not name its receiver:\n%s", stderr.String())
 	}
@@ -432,5 +446,26 @@ func TestListenDestinationRefused(t *testing.T) {
 	_, _, err := runCmd(t, env{"SHIFTWIRE_CLIENT_SECRET": c.ClientSecret}, "listen", "--server", "http://"+s.addr, "--tenant", "acme", "--client-id", c.ClientID, "--collection", "clockings")
 	if err == nil || !strings.Contains(err.Error(), "subscribing to clockings") || !strings.Contains(err.Error(), "--allow-insecure-destinations --allow-private-destinations") {
 		t.Fatalf("listen against a server that refuses its receiver: %v", err)
+	}
+}
+
+func TestListenFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "give at least one --collection"},
+		{[]string{"--collection", "terminals"}, `--collection "terminals": not a collection webhooks can subscribe to (absence-definitions, absence-groups,`},
+		{[]string{"--collection", "clockings clockings"}, `--collection "clockings" given twice`},
+		{[]string{"--collection", "clockings", "--forward-to", "127.0.0.1:9999"}, "--forward-to must be an http or https URL"},
+		{[]string{"--collection", "clockings", "--receiver-addr", "0.0.0.0:9000"}, "listens on every address: give --receiver-url"},
+		{[]string{"--collection", "clockings", "--receiver-addr", ":9000"}, "listens on every address"},
+		{[]string{"--collection", "clockings", "--receiver-url", "host.docker.internal:9000"}, "--receiver-url must be an http or https base URL"},
+		{[]string{"--collection", "clockings", "extra"}, "listen takes no arguments"},
+	} {
+		_, _, err := runCmd(t, nil, append([]string{"listen"}, tt.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("listen %q: %v, want an error containing %q", tt.args, err, tt.want)
+		}
 	}
 }
