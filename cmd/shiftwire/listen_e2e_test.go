@@ -304,8 +304,9 @@ func TestListenJSONAndFailureHalfWay(t *testing.T) {
 			t.Fatalf("the webhook listen made before failing is %+v, want deleted", w)
 		}
 	}
-	if strings.Contains(stderr.String()+err.Error(), limited.ClientSecret) {
-		t.Error("listen printed the client secret")
+	// Neither the client secret nor an access token (a JWT, "eyJ...") is ever printed.
+	if out := stdout.String() + stderr.String() + err.Error(); strings.Contains(out, limited.ClientSecret) || strings.Contains(out, "eyJ") {
+		t.Errorf("listen printed a secret or a token:\n%s", out)
 	}
 
 	ctx, cancel := context.WithCancel(t.Context())
