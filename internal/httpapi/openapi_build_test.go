@@ -109,11 +109,10 @@ type op struct {
 	description  string
 	scopes       []string // the token's scopes it needs; nil for no token
 	params       []any
-	body         obj            // the request body, if any
-	responses    map[int]any    // status -> response
-	reads        bool           // it reads a request body: 408 and 413 are possible
-	connector    bool           // behind connector(): tenant, User-Agent, token, rate limit
-	extra        map[string]any // more members of the operation
+	body         obj         // the request body, if any
+	responses    map[int]any // status -> response
+	reads        bool        // it reads a request body: 408 and 413 are possible
+	connector    bool        // behind connector(): tenant, User-Agent, token, rate limit
 }
 
 // add adds o to the paths, with the responses of the middleware its route goes through.
@@ -164,9 +163,6 @@ func (b *docBuilder) add(o op) {
 	if o.body != nil {
 		operation["requestBody"] = o.body
 	}
-	for k, v := range o.extra {
-		operation[k] = v
-	}
 	item, _ := b.paths[o.path].(obj)
 	if item == nil {
 		item = obj{}
@@ -203,7 +199,7 @@ func response(description string, schema any, headers ...string) obj {
 	return r
 }
 
-// headerRef refers to a component header; its name ends in "?" when it is optional.
+// headerRef refers to the component header name.
 func headerRef(name string) obj { return obj{"$ref": "#/components/headers/" + name} }
 
 // requestBody is a required JSON request body of schema.
