@@ -350,8 +350,10 @@ func (s *simulation) play(ctx context.Context) error {
 	for {
 		elapsed := min(s.now().Sub(s.started), s.cfg.duration)
 		due := min(int(s.cfg.rate*elapsed.Seconds()), budget)
+		// One tick gathers at most simulateBatch changes, and stops when the duration is
+		// over: a server slower than the rate must not keep the run going past it.
 		var b simBatch
-		for s.changes+len(b.lines) < due && len(b.lines) < simulateBatch {
+		for gathered := 0; s.changes+len(b.lines) < due && gathered < simulateBatch && s.now().Sub(s.started) < s.cfg.duration; gathered++ {
 			a, date := s.days.next()
 			if a.kind == simCorrection || a.kind == simContract {
 				// These read what earlier changes wrote: send those first.

@@ -243,12 +243,17 @@ func TestSimulateWaitsOutRateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("simulate: %v\n%s", err, stderr.String())
 	}
-	m := regexp.MustCompile(`simulated (\d+) changes for 36 people in (\d+) requests`).FindStringSubmatch(stdout.String())
+	m := regexp.MustCompile(`simulated (\d+) changes for 36 people in (\d+) requests over (\S+):`).FindStringSubmatch(stdout.String())
 	if m == nil {
 		t.Fatalf("simulate printed %q", stdout.String())
 	}
 	changes, _ := strconv.Atoi(m[1])
 	requests, _ := strconv.Atoi(m[2])
+	// A server slower than the rate does not stretch the run: it ends after --duration and
+	// at most the one request then waiting out its Retry-After.
+	if took, err := time.ParseDuration(m[3]); err != nil || took > 2*time.Second+1500*time.Millisecond {
+		t.Errorf("the run took %s (%v), want about --duration 2s", m[3], err)
+	}
 	// Ten ticks a second would be twenty requests; the limit lets through about five, each
 	// carrying what fell due meanwhile.
 	if changes == 0 || requests > 8 {
