@@ -302,3 +302,27 @@ func TestSimulateEmptyTenant(t *testing.T) {
 		t.Errorf("people after simulate: %s", resp.body)
 	}
 }
+
+// FuzzClientFlags feeds the client flags anything: validate never panics, never repeats the
+// secret, and a server it accepts yields a client with a Host header.
+func FuzzClientFlags(f *testing.F) {
+	f.Add("http://127.0.0.1:8080", "demo", "", "")
+	f.Add("https://acme.shiftwire.example/", "acme", "id", "s3cret")
+	f.Add("http://[::1]:x", "Acme", "", "s3cret")
+	f.Add("ftp://user:pw@host/path?q", "-", "id", "")
+	f.Fuzz(func(t *testing.T, server, tenant, id, secret string) {
+		var c clientConfig
+		c.Server, c.Tenant, c.ClientID = server, tenant, id
+		c.ClientSecret.Set(secret)
+		err := c.validate()
+		if err != nil {
+			if len(secret) >= 4 && strings.Contains(err.Error(), secret) && !strings.Contains(server+tenant+id, secret) {
+				t.Fatalf("the error repeats the secret: %v", err)
+			}
+			return
+		}
+		if newAPIClient(c).host == "" {
+			t.Fatalf("server %q tenant %q: no Host", server, tenant)
+		}
+	})
+}
