@@ -289,13 +289,18 @@ func scanAttempt(row pgx.Row, a *shiftwire.Attempt, more ...any) error {
 // instance prunes; two doing it at once only delete less each.
 func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
 	total := 0
-	for _, query := range []string{
-		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < $1 LIMIT $2)`,
-		`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < $1
+	// Attempt ids are time-ordered: the oldest are a range of the primary key.
+	for _, query := range []struct {
+		sql    string
+		before any
+	}{
+		{`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE id < $1 ORDER BY id LIMIT $2)`, shiftwire.FirstIDAt(before)},
+		{`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < $1
 			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version)
 			AND NOT EXISTS (SELECT 1 FROM deltas t WHERE t.tenant_id = c.tenant_id AND t.collection = c.collection AND t.cursor < c.version) LIMIT $2)`,
+			before},
 	} {
-		tag, err := db.pool.Exec(ctx, query, before, limit)
+		tag, err := db.pool.Exec(ctx, query.sql, query.before, limit)
 		if err != nil {
 			return total, err
 		}

@@ -310,14 +310,19 @@ func scanAttempt(row scanner, a *shiftwire.Attempt, more ...any) error {
 // needs, in batches of at most limit rows each so the writer is never held long.
 func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
 	total := 0
-	for _, query := range []string{
-		`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE attempted_at < ? LIMIT ?)`,
+	// Attempt ids are time-ordered: the oldest are a range of the primary key.
+	for _, query := range []struct {
+		sql    string
+		before any
+	}{
+		{`DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE id < ? ORDER BY id LIMIT ?)`, shiftwire.FirstIDAt(before)},
 		// changes is a WITHOUT ROWID table: rows are named by their primary key.
-		`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < ?
+		{`DELETE FROM changes WHERE (tenant_id, version) IN (SELECT c.tenant_id, c.version FROM changes c WHERE c.committed_at < ?
 			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = c.tenant_id AND d.version = c.version)
 			AND NOT EXISTS (SELECT 1 FROM deltas t WHERE t.tenant_id = c.tenant_id AND t.collection = c.collection AND t.cursor < c.version) LIMIT ?)`,
+			millis(before)},
 	} {
-		res, err := db.exec(ctx, bookkeeping, query, millis(before), limit)
+		res, err := db.exec(ctx, bookkeeping, query.sql, query.before, limit)
 		if err != nil {
 			return total, err
 		}
