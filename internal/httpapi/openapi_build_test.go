@@ -30,6 +30,10 @@ func buildOpenAPI(t *testing.T) obj {
 	for _, ct := range shiftwire.Collections() {
 		b.s.learnEnums(t, ct)
 	}
+	// The times the API renders, as RFC 3339 with the tenant's offset.
+	b.s.setFormat(reflect.TypeFor[webhookJSON](), "validUntil", "date-time")
+	b.s.setFormat(reflect.TypeFor[attemptJSON](), "attemptedAt", "date-time")
+	b.s.setFormat(reflect.TypeFor[attemptJSON](), "nextAttemptAt", "date-time")
 	// The named types the operations refer to by name.
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[webhookJSON](), reflect.TypeFor[attemptJSON](), reflect.TypeFor[attemptDetailJSON](),

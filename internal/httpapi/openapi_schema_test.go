@@ -35,6 +35,9 @@ type schemas struct {
 	// fieldEnums holds, per struct type and JSON field, the values a plain string field
 	// accepts, learnt from the collection's decoder.
 	fieldEnums map[reflect.Type]map[string][]string
+	// fieldFormats holds, per struct type and JSON field, the format of a plain string
+	// field: "date" for the fields a decoder reads as dates, "date-time" for times.
+	fieldFormats map[reflect.Type]map[string]string
 }
 
 var (
@@ -50,10 +53,11 @@ var (
 func newSchemas(t *testing.T, root string) *schemas {
 	t.Helper()
 	return &schemas{
-		components: obj{},
-		names:      map[reflect.Type]string{},
-		enums:      stringConstants(t, root),
-		fieldEnums: map[reflect.Type]map[string][]string{},
+		components:   obj{},
+		names:        map[reflect.Type]string{},
+		enums:        stringConstants(t, root),
+		fieldEnums:   map[reflect.Type]map[string][]string{},
+		fieldFormats: map[reflect.Type]map[string]string{},
 	}
 }
 
@@ -157,6 +161,9 @@ func (g *schemas) object(t reflect.Type) obj {
 			}
 			seen[name] = depth
 			s := g.of(f.Type)
+			if format := g.fieldFormats[t][name]; format != "" {
+				s = obj{"type": "string", "format": format}
+			}
 			if values := g.fieldEnums[t][name]; values != nil {
 				s = obj{"type": "string", "enum": values}
 				if f.Type.Kind() == reflect.Slice {
@@ -276,8 +283,8 @@ func stringConstants(t *testing.T, dir string) map[string][]string {
 
 // learnEnums finds the plain string fields of collection ct whose writes accept only some
 // values, by writing its example with each string field set to a value no rule accepts:
-// the decoder names the values it accepts ("must be A, B or C; got ..."). The schema then
-// lists what the decoder allows, whatever the Go type says.
+// the decoder names the values it accepts ("must be A, B or C; got ..."), or says the field
+// is a date. The schema then lists what the decoder allows, whatever the Go type says.
 func (g *schemas) learnEnums(t *testing.T, ct *shiftwire.CollectionType) {
 	t.Helper()
 	typ := reflect.TypeOf(ct.New()).Elem()
@@ -312,6 +319,10 @@ func (g *schemas) learnEnums(t *testing.T, ct *shiftwire.CollectionType) {
 			continue
 		}
 		for _, v := range verrs {
+			if v.Field == field && f.Type.Kind() == reflect.String && strings.HasPrefix(v.Message, "must be a date written YYYY-MM-DD") {
+				g.setFormat(typ, name, "date")
+				continue
+			}
 			list, ok := strings.CutPrefix(v.Message, "must be ")
 			list, _, found := strings.Cut(list, "; got ")
 			if v.Field != field || !ok || !found {
@@ -330,6 +341,14 @@ func (g *schemas) learnEnums(t *testing.T, ct *shiftwire.CollectionType) {
 			g.fieldEnums[typ][name] = values
 		}
 	}
+}
+
+// setFormat records that field name of struct type typ is a string of format.
+func (g *schemas) setFormat(typ reflect.Type, name, format string) {
+	if g.fieldFormats[typ] == nil {
+		g.fieldFormats[typ] = map[string]string{}
+	}
+	g.fieldFormats[typ][name] = format
 }
 
 // asValidation reports whether err holds ValidationErrors, and sets *v to them.

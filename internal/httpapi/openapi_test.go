@@ -106,6 +106,10 @@ func TestOpenAPIChecks(t *testing.T) {
 		{"an extra field", "GET", "/healthz", false, 200, nil, `{"status":"ok","uptime":3}`, "uptime"},
 		{"a value the enum lacks", "GET", "/readyz", false, 503, nil, `{"status":"sleeping"}`, "sleeping"},
 		{"a status not listed", "GET", "/healthz", false, 418, nil, `{"status":"ok"}`, "status is not supported"},
+		{"a time that is no time", "GET", webhook, false, 200, nil, `{"id":"x","validUntil":"soon","status":"Enabled","destinationUrl":"https://a.example","collectionName":"clockings"}`, "date-time"},
+		{"a webhook as it is", "GET", webhook, false, 200, nil, `{"id":"x","validUntil":"2025-03-31T12:30:00+02:00","status":"Enabled","destinationUrl":"https://a.example","collectionName":"clockings"}`, ""},
+		{"an accepted request the document does not allow", "POST", "/connector/protimeapi/api/v1/webhooks?batchSize=many", false, 201, http.Header{"Location": {webhook}},
+			`{"id":"x","key":"whsec_x","validUntil":"2025-03-31T12:30:00+02:00","status":"Enabled","destinationUrl":"https://a.example","collectionName":"clockings"}`, "batchSize"},
 		{"a required header missing", "GET", webhook, false, 401, nil, `{"error":{"code":"Unauthorized","message":"no token"}}`, "WWW-Authenticate"},
 		{"the header present", "GET", webhook, false, 401, http.Header{"Www-Authenticate": {"Bearer"}}, `{"error":{"code":"Unauthorized","message":"no token"}}`, ""},
 		{"a validation error", "POST", "/connector/protimeapi/api/v1/webhooks", false, 400, nil, `{"validationErrors":[{"field":"","message":"bad"}]}`, ""},
@@ -120,6 +124,7 @@ func TestOpenAPIChecks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(tt.method, "http://acme.localhost"+tt.path, nil)
+			req.Header.Set("User-Agent", "openapi-test/1")
 			if tt.unrouted {
 				req = req.WithContext(openapitest.Unrouted(req.Context()))
 			}
