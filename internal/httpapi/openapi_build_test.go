@@ -30,6 +30,13 @@ func buildOpenAPI(t *testing.T) obj {
 	for _, ct := range shiftwire.Collections() {
 		b.s.learnEnums(t, ct)
 	}
+	var subscribable []string
+	for _, ct := range shiftwire.Collections() {
+		if ct.Subscribable {
+			subscribable = append(subscribable, ct.Name)
+		}
+	}
+	b.s.fieldEnums[reflect.TypeFor[webhookJSON]()] = map[string][]string{"collectionName": subscribable}
 	// The times the API renders, as RFC 3339 with the tenant's offset.
 	b.s.setFormat(reflect.TypeFor[webhookJSON](), "validUntil", "date-time")
 	b.s.setFormat(reflect.TypeFor[attemptJSON](), "attemptedAt", "date-time")
@@ -309,12 +316,6 @@ const webhooksBase = "/connector/protimeapi/api/v1/webhooks"
 var webhookID = pathParam("id", "The webhook's id, a GUID.", stringSchema)
 
 func (b *docBuilder) webhookRoutes() {
-	var subscribable []any
-	for _, ct := range shiftwire.Collections() {
-		if ct.Subscribable {
-			subscribable = append(subscribable, ct.Name)
-		}
-	}
 	created := b.s.of(reflect.TypeFor[struct {
 		ID  string `json:"id"`
 		Key string `json:"key"`
@@ -329,7 +330,7 @@ func (b *docBuilder) webhookRoutes() {
 		"properties": obj{
 			"destinationUrl": obj{"type": "string", "maxLength": 2048,
 				"description": "An absolute https URL without user-info; http and private or loopback addresses only where the server allows them."},
-			"collectionName": obj{"type": "string", "enum": subscribable},
+			"collectionName": obj{"type": "string", "enum": b.s.fieldEnums[reflect.TypeFor[webhookJSON]()]["collectionName"]},
 			"lifecycleNotificationUrl": obj{"type": "string", "maxLength": 2048,
 				"description": "Where lifecycle notifications (ExpiringSoon, Disabled, DeliveryFailing, DeliveryRecovered) are sent, signed as events are; the same rules as destinationUrl. A Shiftwire extension."},
 		},
