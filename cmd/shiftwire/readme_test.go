@@ -304,6 +304,9 @@ func (r *readmeRun) run(ctx context.Context, blocks []readmeBlock) ([]string, er
 	}
 	runErr := cmd.Wait()
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if ctx.Err() != nil {
+		runErr = fmt.Errorf("stopped after %v: %w", readmeRunTimeout, runErr)
+	}
 	outBytes, err := os.ReadFile(stdout.Name())
 	if err != nil {
 		return nil, err
