@@ -79,36 +79,55 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 	return picked, nil
 }
 
-// readChanges fills in the change each delivery carries.
+// readChanges fills in the change each delivery carries. A change fanned out to many
+// webhooks is claimed for many of them at once: each distinct change is read once, and its
+// deliveries share the data, which nothing changes in place.
 func readChanges(ctx context.Context, tx *sql.Tx, byID map[int64]*shiftwire.Delivery, ids []int64) error {
-	for chunk := range chunks(ids, 500) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
+	type change struct {
+		tenant  int64
+		version shiftwire.ChangeVersion
+	}
+	carriers := map[change][]*shiftwire.Delivery{}
+	byTenant := map[int64][]int64{}
+	for _, id := range ids {
+		d := byID[id]
+		k := change{d.TenantID, d.Version}
+		if carriers[k] == nil {
+			byTenant[d.TenantID] = append(byTenant[d.TenantID], int64(d.Version))
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT d.id, c.collection, c.change_type, c.data, c.committed_at
-			FROM deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.version = d.version
-			WHERE d.id IN (`+placeholders(len(chunk))+`)`, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id, committed int64
-			var collection, typ string
-			var data []byte
-			if err := rows.Scan(&id, &collection, &typ, &data, &committed); err != nil {
-				rows.Close()
+		carriers[k] = append(carriers[k], d)
+	}
+	for tenant, versions := range byTenant {
+		for chunk := range chunks(versions, 500) {
+			args := make([]any, 0, 1+len(chunk))
+			args = append(args, tenant)
+			for _, v := range chunk {
+				args = append(args, v)
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT version, collection, change_type, data, committed_at
+				FROM changes WHERE tenant_id = ? AND version IN (`+placeholders(len(chunk))+`)`, args...)
+			if err != nil {
 				return err
 			}
-			d := byID[id]
-			d.Collection, d.Type, d.CommittedAt = collection, shiftwire.ChangeType(typ), fromMillis(committed)
-			if data != nil {
-				d.Data = data
+			for rows.Next() {
+				var version, committed int64
+				var collection, typ string
+				var data []byte
+				if err := rows.Scan(&version, &collection, &typ, &data, &committed); err != nil {
+					rows.Close()
+					return err
+				}
+				for _, d := range carriers[change{tenant, shiftwire.ChangeVersion(version)}] {
+					d.Collection, d.Type, d.CommittedAt = collection, shiftwire.ChangeType(typ), fromMillis(committed)
+					if data != nil {
+						d.Data = data
+					}
+				}
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
