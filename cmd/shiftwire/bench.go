@@ -265,7 +265,12 @@ type benchReport struct {
 	// BusyBefore the share of the machine they used in the second before it started: on a
 	// shared machine, figures taken while others were busy are not this program's.
 	OtherCPUSeconds float64 `json:"otherCpuSeconds"`
-	BusyBefore      float64 `json:"busyBefore"`
+	// DatabaseCPUSeconds is the CPU of this machine's PostgreSQL processes over the run, with
+	// --database-url to a server on this machine; DatabaseCPUPerEventMs divides it by the
+	// events delivered. They are counted out of OtherCPUSeconds.
+	DatabaseCPUSeconds    float64 `json:"databaseCpuSeconds,omitempty"`
+	DatabaseCPUPerEventMs float64 `json:"databaseCpuPerEventMs,omitempty"`
+	BusyBefore            float64 `json:"busyBefore"`
 	LoadAverage     float64 `json:"loadAverage"`
 
 	Ceiling        *bench.CeilingResult `json:"ceiling,omitempty"`
@@ -514,7 +519,8 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 	statementsBefore := make([]float64, cfg.Instances)
 	attemptsBefore := map[string]float64{}
 	cpuBefore := make([]time.Duration, cfg.Instances)
-	var benchCPUBefore, machineBefore time.Duration
+	var benchCPUBefore, machineBefore, databaseBefore time.Duration
+	var measureDatabase bool // the database is a PostgreSQL on this machine
 	var profileDone chan error
 	var changesBefore []float64
 
@@ -579,6 +585,9 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		}
 		benchCPUBefore = processCPU()
 		machineBefore, _, _ = bench.MachineCPU()
+		if cfg.DatabaseURL != "" {
+			databaseBefore, measureDatabase = bench.CommandCPU("postgres")
+		}
 		ld = &loader{apis: apis, tracker: b.tracker, writeBatch: cfg.WriteBatch, maxID: maxID, healthy: int64(rep.Healthy), body: changesBody}
 		if realistic {
 			// The closed loop bounds the clocking events outstanding; the recalculated
@@ -720,11 +729,18 @@ func (b *benchRun) run(ctx context.Context) (*benchReport, error) {
 		rep.StatementsPerEvent = rep.Statements / float64(stats.Received)
 	}
 	rep.BenchCPUSeconds = (processCPU() - benchCPUBefore).Seconds()
+	if databaseAfter, ok := bench.CommandCPU("postgres"); ok && measureDatabase && databaseAfter > databaseBefore {
+		rep.DatabaseCPUSeconds = (databaseAfter - databaseBefore).Seconds()
+		if stats.Received > 0 {
+			rep.DatabaseCPUPerEventMs = 1000 * rep.DatabaseCPUSeconds / float64(stats.Received)
+		}
+	}
 	if machineAfter, _, ok := bench.MachineCPU(); ok && machineBefore > 0 {
 		rep.OtherCPUSeconds = (machineAfter - machineBefore).Seconds() - rep.BenchCPUSeconds
 		for _, s := range rep.Servers {
 			rep.OtherCPUSeconds -= s.CPUSeconds
 		}
+		rep.OtherCPUSeconds -= rep.DatabaseCPUSeconds
 		rep.OtherCPUSeconds = max(rep.OtherCPUSeconds, 0)
 		if rep.Seconds > 0 && rep.OtherCPUSeconds/rep.Seconds > 0.2*float64(rep.Machine.Cores) {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("other processes used %.1f CPU seconds during the run", rep.OtherCPUSeconds))
@@ -1039,6 +1055,9 @@ func printBenchReport(w io.Writer, r *benchReport) {
 	for i, s := range r.Servers {
 		p("  serve %d     peak RSS %.1f MiB (VmHWM; sampled peak %.1f, last %.1f), CPU %.1fs, %.0f statements",
 			i, s.PeakRSSMiB, s.SampledPeakMiB, s.LastRSSMiB, s.CPUSeconds, s.Statements)
+	}
+	if r.DatabaseCPUSeconds > 0 {
+		p("  database    PostgreSQL on this machine: CPU %.1fs, %.3f ms per delivered event", r.DatabaseCPUSeconds, r.DatabaseCPUPerEventMs)
 	}
 	p("  bench CPU   %.1fs (receivers and load); other processes %.1fs; machine %.0f %% busy before the run, load average %.2f",
 		r.BenchCPUSeconds, r.OtherCPUSeconds, 100*r.BusyBefore, r.LoadAverage)

@@ -103,6 +103,32 @@ func CPUTime(pid int) (time.Duration, bool) {
 	return time.Duration(utime+stime) * time.Second / clockTicks, true
 }
 
+// CommandCPU returns the user and system CPU time used so far by the processes of this
+// machine whose command is name, such as the backends of a local PostgreSQL server. A
+// process that exited is no longer counted, so over an interval the figure can only fall
+// short.
+func CommandCPU(name string) (time.Duration, bool) {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, false
+	}
+	var total time.Duration
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(comm)) != name {
+			continue
+		}
+		if cpu, ok := CPUTime(pid); ok {
+			total += cpu
+		}
+	}
+	return total, true
+}
+
 // RSSSampler samples the resident set size of processes periodically and keeps the peak of
 // each, a cross-check of VmHWM and a record of how memory moved during a run.
 type RSSSampler struct {

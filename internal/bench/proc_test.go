@@ -2,6 +2,7 @@ package bench
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,6 +23,18 @@ func TestProc(t *testing.T) {
 	}
 	if _, ok := CPUTime(pid); !ok {
 		t.Error("CPUTime failed")
+	}
+	// This process is one of those with its command: their CPU is at least its own.
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := CPUTime(pid)
+	if all, ok := CommandCPU(strings.TrimSpace(string(comm))); !ok || all < own {
+		t.Errorf("CommandCPU(%q) = %v, %v; this process alone used %v", comm, all, ok, own)
+	}
+	if none, ok := CommandCPU("no-such-command-here"); !ok || none != 0 {
+		t.Errorf("CommandCPU of no process = %v, %v", none, ok)
 	}
 	if busy, total, ok := MachineCPU(); !ok || busy <= 0 || total < busy {
 		t.Errorf("MachineCPU = %v, %v, %v", busy, total, ok)
