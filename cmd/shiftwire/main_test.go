@@ -153,12 +153,12 @@ func startServer(t *testing.T, db string, args ...string) *testServer {
 // startServerEnv runs serve with exactly args and the environment e.
 func startServerEnv(t *testing.T, e env, args ...string) *testServer {
 	t.Helper()
-	t.Helper()
 	return startServerClock(t, e, nil, args...)
 }
 
 // startServerClock runs serve like startServerEnv, reading time from now when it is not nil.
 func startServerClock(t *testing.T, e env, now func() time.Time, args ...string) *testServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &testServer{
 		t:      t,
