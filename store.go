@@ -92,7 +92,8 @@ type Store interface {
 	RetireDeltas(ctx context.Context, usedBefore time.Time) (int, error)
 
 	// ClaimDeliveries leases the due deliveries q picks under a NewLease, set in each
-	// Delivery. Every committed change becomes one queued delivery per enabled webhook of its
+	// Delivery. A picked delivery whose change is no longer in the change log, which pruning
+	// avoids, can never be sent: it is deleted instead of returned. Every committed change becomes one queued delivery per enabled webhook of its
 	// collection created before it, in the transaction that commits the change.
 	ClaimDeliveries(ctx context.Context, q ClaimQuery) ([]*Delivery, error)
 	// CompleteDeliveries writes back the outcome of attempts: it records each attempt,
@@ -110,9 +111,10 @@ type Store interface {
 	// RequeueChanges queues the changes of tenantID with the given versions again for one
 	// enabled webhook, due at now and behind everything queued for their objects: each lane
 	// is in queue order, and a requeued change joins the back of its object's lane. A change
-	// still queued for the webhook, or no longer in the change log, is skipped. It returns
-	// how many it queued, none when the webhook is not enabled.
-	RequeueChanges(ctx context.Context, tenantID int64, webhookID string, versions []ChangeVersion, now time.Time) (int, error)
+	// still queued for the webhook, committed at or before committedAfter, or no longer in
+	// the change log, is skipped. It returns how many it queued, none when the webhook is
+	// not enabled.
+	RequeueChanges(ctx context.Context, tenantID int64, webhookID string, versions []ChangeVersion, committedAfter, now time.Time) (int, error)
 	// CollectionChanges returns up to limit change-log entries of one collection of
 	// tenantID with a version after after, committed after since, in version order, without
 	// their Data.

@@ -11,11 +11,12 @@ import (
 type WebhookStats struct {
 	// Backlog is how many deliveries are queued now, retries and those in flight included.
 	Backlog int64
-	// LastSuccessAt is the newest successful attempt; zero when none is recorded (attempts
-	// are kept for --delivery-log-retention).
+	// LastSuccessAt is the newest successful attempt to deliver events; zero when none is
+	// recorded (attempts are kept for --delivery-log-retention).
 	LastSuccessAt time.Time
-	// Attempts counts the attempts made since the time asked for, pings included, and
-	// Failures those of them that did not succeed.
+	// Attempts counts the attempts to deliver events made since the time asked for, and
+	// Failures those of them that did not succeed. Pings and lifecycle notices, which carry
+	// no event and do not go to the destination's queue, are left out of both figures.
 	Attempts, Failures int64
 }
 

@@ -296,11 +296,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			continue
 		case <-lifecycle.C:
 			e.expire(ctx)
-			// One round of notices at a time; its sends finish even when ctx ends.
+			// One round of notices at a time; a round claimed finishes even when ctx ends.
 			if e.noticing.CompareAndSwap(false, true) {
 				noticing.Go(func() {
 					defer e.noticing.Store(false)
-					e.sendNotices(context.WithoutCancel(ctx))
+					e.sendNotices(ctx)
 				})
 			}
 			continue
@@ -372,7 +372,9 @@ func (e *Engine) maintain(ctx context.Context) {
 		e.log.Error("retire deltas", "err", err)
 	}
 	for {
-		n, err := e.store.Prune(ctx, now.Add(-e.cfg.Retention), 5000)
+		// The change log keeps PruneMargin beyond the retention, which resend and recover
+		// reach back to: a change is never pruned while it is being queued again.
+		n, err := e.store.Prune(ctx, now.Add(-e.cfg.Retention-shiftwire.PruneMargin), 5000)
 		if err != nil {
 			e.log.Error("prune", "err", err)
 			return

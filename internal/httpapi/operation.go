@@ -3,7 +3,6 @@ package httpapi
 import (
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/signing"
@@ -82,7 +81,10 @@ func (s *Server) resendDelivery(w http.ResponseWriter, r *http.Request) error {
 	if len(a.ChangeVersions) == 0 {
 		return shiftwire.Invalid("nothing to resend", "the attempt carried no changes: it was a ping or a lifecycle notice")
 	}
-	n, err := s.store.RequeueChanges(r.Context(), hook.TenantID, hook.ID, a.ChangeVersions, s.now())
+	// Changes older than the retention may be on their way out of the change log: those
+	// are not queued again (see shiftwire.PruneMargin).
+	now := s.now()
+	n, err := s.store.RequeueChanges(r.Context(), hook.TenantID, hook.ID, a.ChangeVersions, now.Add(-s.cfg.Retention), now)
 	if err != nil {
 		return err
 	}
@@ -92,9 +94,6 @@ func (s *Server) resendDelivery(w http.ResponseWriter, r *http.Request) error {
 	}{n})
 	return nil
 }
-
-// recoverPage is how many changes recover queues in one transaction.
-const recoverPage = 1000
 
 // recoverWebhook serves POST /webhooks/{id}/recover {"since": "..."}: every change of the
 // webhook's collection committed after since and after the webhook's creation is queued
@@ -117,58 +116,19 @@ func (s *Server) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	since, err := RecoverSince(raw, now, s.cfg.Retention, callerOf(r.Context()).tenant.Location())
+	since, err := shiftwire.RecoverSince(raw, now, s.cfg.Retention, callerOf(r.Context()).tenant.Location())
 	if err != nil {
 		return err
 	}
-	total := 0
-	for after := hook.CreatedAfter; ; {
-		changes, err := s.store.CollectionChanges(r.Context(), hook.TenantID, hook.Collection, after, since, recoverPage)
-		if err != nil {
-			return err
-		}
-		var versions []shiftwire.ChangeVersion
-		for i := range changes {
-			if hook.Receives(&changes[i]) {
-				versions = append(versions, changes[i].Version)
-			}
-		}
-		n, err := s.store.RequeueChanges(r.Context(), hook.TenantID, hook.ID, versions, now)
-		if err != nil {
-			return err
-		}
-		total += n
-		if len(changes) < recoverPage {
-			break
-		}
-		after = changes[len(changes)-1].Version
+	n, err := shiftwire.Recover(r.Context(), s.store, hook, since, now)
+	if err != nil {
+		return err
 	}
-	s.queued(r, hook, "webhook recovered", total)
+	s.queued(r, hook, "webhook recovered", n)
 	writeJSON(w, http.StatusAccepted, struct {
 		Recovered int `json:"recovered"`
-	}{total})
+	}{n})
 	return nil
-}
-
-// RecoverSince parses recover's since: an ISO 8601 time with its offset, or a date, which is
-// its midnight in the tenant's time zone. It must not be in the future nor older than the
-// change log is kept (retention before now); the error names the oldest time allowed.
-func RecoverSince(raw string, now time.Time, retention time.Duration, loc *time.Location) (time.Time, error) {
-	oldest := now.Add(-retention).In(loc).Truncate(time.Second).Add(time.Second)
-	allowed := "the oldest time allowed is " + oldest.Format(time.RFC3339)
-	since, err := time.Parse(time.RFC3339Nano, raw)
-	if err != nil {
-		since, err = time.ParseInLocation(time.DateOnly, raw, loc)
-	}
-	switch {
-	case err != nil:
-		return time.Time{}, shiftwire.Invalid("invalid since", "since must be an ISO 8601 time such as "+now.In(loc).Truncate(time.Second).Format(time.RFC3339)+"; "+allowed)
-	case since.After(now):
-		return time.Time{}, shiftwire.Invalid("invalid since", "since is in the future; "+allowed)
-	case since.Before(oldest):
-		return time.Time{}, shiftwire.Invalid("invalid since", "since is older than the change log is kept; "+allowed)
-	}
-	return since, nil
 }
 
 // rotateKey serves POST /webhooks/{id}/rotate-key: a new signing key, shown only in this

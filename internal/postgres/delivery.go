@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -97,9 +96,22 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 			return err
 		}
 		if leased != len(picked) {
-			// Pruning keeps the change of every queued delivery; a delivery without one would
-			// be leased and never sent.
-			return fmt.Errorf("postgres: claim: %d of %d deliveries have no change", len(picked)-leased, len(picked))
+			// Pruning keeps the change of every queued delivery; one whose change is gone
+			// anyway can never be sent, and left queued it would head every claim: it is
+			// dropped, and the claim goes on with the others.
+			var orphans []int64
+			kept := picked[:0]
+			for _, d := range picked {
+				if d.Collection == "" {
+					orphans = append(orphans, d.ID)
+				} else {
+					kept = append(kept, d)
+				}
+			}
+			picked = kept
+			if _, err := tx.Exec(ctx, `DELETE FROM deliveries WHERE id = ANY($1)`, orphans); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

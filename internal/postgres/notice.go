@@ -32,9 +32,14 @@ func queueNotices(batch *pgx.Batch, notices []shiftwire.Notice) {
 // queues each notice once.
 func (db *DB) QueueExpiryNotices(ctx context.Context, expiringBy, now time.Time) (int, error) {
 	var n int
-	err := db.pool.QueryRow(ctx, `WITH noticed AS (
-			UPDATE webhooks SET expiry_notified = true
+	// The webhooks are locked in id order, as every transaction here locks them.
+	err := db.pool.QueryRow(ctx, `WITH due AS (
+			SELECT id FROM webhooks
 			WHERE status = $1 AND valid_until <= $2 AND lifecycle_url <> '' AND NOT expiry_notified
+			ORDER BY id FOR NO KEY UPDATE),
+		noticed AS (
+			UPDATE webhooks SET expiry_notified = true
+			WHERE id IN (SELECT id FROM due) AND NOT expiry_notified
 			RETURNING tenant_id, id),
 		queued AS (
 			INSERT INTO lifecycle_notices (tenant_id, webhook_id, event, occurred_at, next_attempt_at)

@@ -12,7 +12,7 @@ import (
 // their objects: new rows take the highest ids, and a lane is in id order. It holds the
 // tenant's lock, as a write does, so no write of the tenant is half-way: a lane never gains
 // a row below one already claimed.
-func (db *DB) RequeueChanges(ctx context.Context, tenantID int64, webhookID string, versions []shiftwire.ChangeVersion, now time.Time) (int, error) {
+func (db *DB) RequeueChanges(ctx context.Context, tenantID int64, webhookID string, versions []shiftwire.ChangeVersion, committedAfter, now time.Time) (int, error) {
 	if len(versions) == 0 {
 		return 0, nil
 	}
@@ -29,12 +29,12 @@ func (db *DB) RequeueChanges(ctx context.Context, tenantID int64, webhookID stri
 				INSERT INTO deliveries (webhook_id, tenant_id, version, object_id, next_attempt_at)
 				SELECT $1, c.tenant_id, c.version, c.object_id, $2
 				FROM changes c
-				WHERE c.tenant_id = $3 AND c.version = ANY($4)
+				WHERE c.tenant_id = $3 AND c.version = ANY($4) AND c.committed_at > $6
 					AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = $1 AND d.object_id = c.object_id AND d.version = c.version)
 					AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = $1 AND w.tenant_id = c.tenant_id AND w.status = $5)
 				ORDER BY c.version
 				RETURNING 1)
-			`+notifySQL, webhookID, now, tenantID, vs, string(shiftwire.WebhookEnabled)).Scan(&n, new(*int))
+			`+notifySQL, webhookID, now, tenantID, vs, string(shiftwire.WebhookEnabled), committedAfter).Scan(&n, new(*int))
 	})
 	return n, err
 }

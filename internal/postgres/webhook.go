@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -164,6 +165,8 @@ func (db *DB) ExpireWebhooks(ctx context.Context, now time.Time) (int, error) {
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
+	// Webhooks are locked in id order, after their tenants, as every transaction here does.
+	slices.SortFunc(due, func(a, b key) int { return strings.Compare(a.id, b.id) })
 	var tenants []int64
 	for _, k := range due {
 		tenants = append(tenants, k.tenant)

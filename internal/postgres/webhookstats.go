@@ -24,7 +24,7 @@ func (db *DB) WebhookStats(ctx context.Context, tenantID int64, ids []string, si
 		}
 		var at time.Time
 		err := db.pool.QueryRow(ctx, `SELECT attempted_at FROM delivery_attempts
-			WHERE webhook_id = $1 AND tenant_id = $2 AND outcome = $3 ORDER BY id DESC LIMIT 1`,
+			WHERE webhook_id = $1 AND tenant_id = $2 AND outcome = $3 AND cardinality(change_versions) > 0 ORDER BY id DESC LIMIT 1`,
 			id, tenantID, string(shiftwire.OutcomeSucceeded)).Scan(&at)
 		switch {
 		case err == nil:
@@ -33,7 +33,7 @@ func (db *DB) WebhookStats(ctx context.Context, tenantID int64, ids []string, si
 			return nil, err
 		}
 		if err := db.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE outcome <> $1) FROM delivery_attempts
-			WHERE webhook_id = $2 AND tenant_id = $3 AND id >= $4`,
+			WHERE webhook_id = $2 AND tenant_id = $3 AND id >= $4 AND cardinality(change_versions) > 0`,
 			string(shiftwire.OutcomeSucceeded), id, tenantID, first).Scan(&s.Attempts, &s.Failures); err != nil {
 			return nil, err
 		}

@@ -15,3 +15,10 @@ func (db *DB) WriteSynchronous(ctx context.Context) (int, error) {
 
 // ReadDB returns the pool of reads, for tests that look at the schema.
 func (db *DB) ReadDB() *sql.DB { return db.read }
+
+// ExecWrite runs a statement on the write connection, for tests that need a state the Store
+// never makes, such as a delivery whose change is gone.
+func (db *DB) ExecWrite(ctx context.Context, query string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, query, args...)
+	return err
+}

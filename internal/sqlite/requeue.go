@@ -11,14 +11,14 @@ import (
 // RequeueChanges queues changes again for one enabled webhook, behind what is queued for
 // their objects: new rows take the highest ids, and a lane is in id order. Rows are inserted
 // in version order, so requeued changes of one object keep their order too.
-func (db *DB) RequeueChanges(ctx context.Context, tenantID int64, webhookID string, versions []shiftwire.ChangeVersion, now time.Time) (int, error) {
+func (db *DB) RequeueChanges(ctx context.Context, tenantID int64, webhookID string, versions []shiftwire.ChangeVersion, committedAfter, now time.Time) (int, error) {
 	if len(versions) == 0 {
 		return 0, nil
 	}
 	total := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		for chunk := range chunks(versions, maxParameters-8) {
-			args := []any{webhookID, millis(now), tenantID}
+		for chunk := range chunks(versions, maxParameters-9) {
+			args := []any{webhookID, millis(now), tenantID, millis(committedAfter)}
 			for _, v := range chunk {
 				args = append(args, int64(v))
 			}
@@ -26,7 +26,7 @@ func (db *DB) RequeueChanges(ctx context.Context, tenantID int64, webhookID stri
 			res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (webhook_id, tenant_id, version, object_id, next_attempt_at)
 				SELECT ?, c.tenant_id, c.version, c.object_id, ?
 				FROM changes c
-				WHERE c.tenant_id = ? AND c.version IN (`+placeholders(len(chunk))+`)
+				WHERE c.tenant_id = ? AND c.committed_at > ? AND c.version IN (`+placeholders(len(chunk))+`)
 					AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = ? AND d.object_id = c.object_id AND d.version = c.version)
 					AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = ? AND w.tenant_id = c.tenant_id AND w.status = ?)
 				ORDER BY c.version`, args...)

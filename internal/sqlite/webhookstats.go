@@ -23,7 +23,7 @@ func (db *DB) WebhookStats(ctx context.Context, tenantID int64, ids []string, si
 		}
 		var at int64
 		err := db.read.QueryRowContext(ctx, `SELECT attempted_at FROM delivery_attempts
-			WHERE webhook_id = ? AND tenant_id = ? AND outcome = ? ORDER BY id DESC LIMIT 1`,
+			WHERE webhook_id = ? AND tenant_id = ? AND outcome = ? AND change_versions <> '' ORDER BY id DESC LIMIT 1`,
 			id, tenantID, string(shiftwire.OutcomeSucceeded)).Scan(&at)
 		switch {
 		case err == nil:
@@ -32,7 +32,7 @@ func (db *DB) WebhookStats(ctx context.Context, tenantID int64, ids []string, si
 			return nil, err
 		}
 		if err := db.read.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(outcome <> ?), 0) FROM delivery_attempts
-			WHERE webhook_id = ? AND tenant_id = ? AND id >= ?`,
+			WHERE webhook_id = ? AND tenant_id = ? AND id >= ? AND change_versions <> ''`,
 			string(shiftwire.OutcomeSucceeded), id, tenantID, first).Scan(&s.Attempts, &s.Failures); err != nil {
 			return nil, err
 		}

@@ -51,8 +51,8 @@ func noticeCompletion(n *shiftwire.Notice, at time.Time, done bool) shiftwire.No
 }
 
 // testRequeueChanges checks that requeued changes join the back of their objects' lanes, in
-// version order, that a change still queued or unknown is skipped, and that nothing is
-// queued for a disabled webhook.
+// version order, that a change still queued, unknown or committed too early is skipped, and
+// that nothing is queued for a disabled webhook.
 func testRequeueChanges(t *testing.T, s shiftwire.Store) {
 	ctx := context.Background()
 	tn := mustTenant(t, s, "acme")
@@ -67,7 +67,7 @@ func testRequeueChanges(t *testing.T, s shiftwire.Store) {
 	for _, d := range first {
 		mustComplete(t, s, completion([]*shiftwire.Delivery{d}, now, true))
 	}
-	n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{3, 1, 2, 99}, now)
+	n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{3, 1, 2, 99}, time.Time{}, now)
 	if err != nil || n != 2 {
 		t.Fatalf("RequeueChanges = %d, %v; want 2 (v3 is still queued, v99 unknown)", n, err)
 	}
@@ -87,7 +87,7 @@ func testRequeueChanges(t *testing.T, s shiftwire.Store) {
 		t.Fatalf("claims after requeue = %v, want %v", order, want)
 	}
 	// Requeued changes of one object keep version order among themselves.
-	if n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{3, 1}, now); err != nil || n != 2 {
+	if n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{3, 1}, time.Time{}, now); err != nil || n != 2 {
 		t.Fatalf("RequeueChanges = %d, %v", n, err)
 	}
 	var versions []shiftwire.ChangeVersion
@@ -100,15 +100,47 @@ func testRequeueChanges(t *testing.T, s shiftwire.Store) {
 	if !slices.Equal(versions, []shiftwire.ChangeVersion{1, 3}) {
 		t.Fatalf("requeued versions of one object sent as %v, want [1 3]", versions)
 	}
+	// Changes committed before committedAfter are not queued again.
+	if n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{2}, later(), now); err != nil || n != 0 {
+		t.Fatalf("RequeueChanges of a change committed before committedAfter = %d, %v; want 0", n, err)
+	}
 	if _, err := s.DisableWebhook(ctx, tn.ID, w.ID, shiftwire.DisabledDeleted, now); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{1}, now); err != nil || n != 0 {
+	if n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{1}, time.Time{}, now); err != nil || n != 0 {
 		t.Fatalf("RequeueChanges on a disabled webhook = %d, %v; want 0", n, err)
 	}
 	other := mustTenant(t, s, "beta")
-	if n, err := s.RequeueChanges(ctx, other.ID, w.ID, []shiftwire.ChangeVersion{1}, now); err != nil || n != 0 {
+	if n, err := s.RequeueChanges(ctx, other.ID, w.ID, []shiftwire.ChangeVersion{1}, time.Time{}, now); err != nil || n != 0 {
 		t.Fatalf("RequeueChanges of another tenant's changes = %d, %v; want 0", n, err)
+	}
+}
+
+// testRequeueBehindLeased checks that a change queued again while its object's lane head is
+// in flight waits for it: an object's changes are never in flight together.
+func testRequeueBehindLeased(t *testing.T, s shiftwire.Store) {
+	ctx := context.Background()
+	tn := mustTenant(t, s, "acme")
+	w := mustWebhook(t, s, tn.ID, shiftwire.Clockings)
+	names := map[string]string{w.ID: "w"}
+	put(t, s, tn.ID, clocking(1, 1, "2024-01-01")) // v1
+	now := later()
+	first := claimAll(t, s, now, now.Add(time.Minute))
+	mustComplete(t, s, completion(first, now, true))
+	put(t, s, tn.ID, clocking(1, 1, "2024-01-02")) // v2, claimed and in flight
+	inFlight := claimAll(t, s, later(), later().Add(time.Minute))
+	if got := deliveryKeys(names, inFlight); !slices.Equal(got, []string{"w/1/2"}) {
+		t.Fatalf("claimed %v, want w/1/2", got)
+	}
+	if n, err := s.RequeueChanges(ctx, tn.ID, w.ID, []shiftwire.ChangeVersion{1}, time.Time{}, later()); err != nil || n != 1 {
+		t.Fatalf("RequeueChanges = %d, %v", n, err)
+	}
+	if got := claimAll(t, s, later(), later().Add(time.Minute)); len(got) != 0 {
+		t.Fatalf("claimed %v while the lane's head is in flight", deliveryKeys(names, got))
+	}
+	mustComplete(t, s, completion(inFlight, later(), true))
+	if got := deliveryKeys(names, claimAll(t, s, later(), later().Add(time.Minute))); !slices.Equal(got, []string{"w/1/1"}) {
+		t.Fatalf("after the head was delivered claimed %v, want the requeued w/1/1", got)
 	}
 }
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"WebhookHealth", testWebhookHealth},
 		{"HealthNotices", testHealthNotices},
 		{"RequeueChanges", testRequeueChanges},
+		{"RequeueBehindLeased", testRequeueBehindLeased},
 		{"CollectionChanges", testCollectionChanges},
 		{"RotateWebhookKey", testRotateWebhookKey},
 		{"LifecycleNotices", testLifecycleNotices},
