@@ -19,9 +19,13 @@ type Tenant struct {
 
 var tenantName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
+// ValidTenantName reports whether name can be a tenant's: a DNS label, as the first label
+// of the Host header names the tenant.
+func ValidTenantName(name string) bool { return tenantName.MatchString(name) }
+
 // Validate checks that the name can be a DNS label and the time zone is known.
 func (t *Tenant) Validate() error {
-	if !tenantName.MatchString(t.Name) {
+	if !ValidTenantName(t.Name) {
 		return Invalid("invalid tenant", "the tenant name must be a DNS label: lower-case letters, digits and inner hyphens, at most 63 characters")
 	}
 	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {

@@ -71,7 +71,8 @@ func (w *Webhook) Enabled() bool { return w.Status == WebhookEnabled }
 
 // ExpiredAt reports whether the webhook's validUntil has come at now while it is still
 // stored as enabled: it is Expired from that instant, whether or not the engine's sweep has
-// recorded it yet.
+// recorded it yet, and sends nothing. A zero ValidUntil counts as come, so a webhook stored
+// without one fails closed.
 func (w *Webhook) ExpiredAt(now time.Time) bool {
 	return w.Enabled() && !now.Before(w.ValidUntil)
 }
@@ -95,6 +96,10 @@ func (w *Webhook) SigningKeys(now time.Time) []Secret {
 	}
 	return []Secret{w.Key}
 }
+
+// ValidUntilLayout is how validUntil is shown, in the tenant's time zone: ISO 8601 with the
+// UTC offset, as in Protime's 2025-03-31T12:30:00+02:00.
+const ValidUntilLayout = "2006-01-02T15:04:05-07:00"
 
 // DefaultKeyOverlap is how long the previous key keeps signing after a rotation.
 const DefaultKeyOverlap = 24 * time.Hour

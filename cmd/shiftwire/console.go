@@ -17,7 +17,7 @@ const consoleSampleEvery = 30 * time.Second
 // startConsole builds the web console on the API's handler and samples the backlog for its
 // charts until ctx ends. The stores read the stats the API does not show; a store without
 // them (none today) leaves the stats and charts out.
-func startConsole(ctx context.Context, cfg *Config, store shiftwire.Store, master shiftwire.Secret, api http.Handler, log *slog.Logger) (http.Handler, error) {
+func startConsole(ctx context.Context, cfg *Config, store shiftwire.Store, master shiftwire.Secret, api http.Handler, now func() time.Time, log *slog.Logger) (http.Handler, error) {
 	deps := console.Deps{API: api, MasterKey: master, Logger: log}
 	if stats, ok := store.(console.Stats); ok {
 		deps.Stats = stats
@@ -27,7 +27,7 @@ func startConsole(ctx context.Context, cfg *Config, store shiftwire.Store, maste
 		ticker := time.NewTicker(consoleSampleEvery)
 		go func() {
 			defer ticker.Stop()
-			deps.History.Run(ctx, ticker.C, time.Now, log)
+			deps.History.Run(ctx, ticker.C, now, log)
 		}()
 	}
 	return console.New(console.Config{

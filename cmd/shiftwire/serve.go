@@ -118,7 +118,7 @@ func serve(ctx context.Context, now func() time.Time, args []string, getenv func
 
 	consoleCtx, stopConsole := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopConsole()
-	web, err := startConsole(consoleCtx, &cfg, store, master, api, log)
+	web, err := startConsole(consoleCtx, &cfg, store, master, api, now, log)
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}

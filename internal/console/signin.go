@@ -83,6 +83,12 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) error {
 	case len(p.Tenant) > maxTenantName || len(p.ClientID) > maxClientID || len(secret) > maxSecret:
 		p.Problem = "The tenant, client id or secret is wrong."
 		p.Tenant, p.ClientID = "", ""
+	case !shiftwire.ValidTenantName(p.Tenant):
+		// A name that is no tenant's could not reach one: it would only become part of the
+		// host name the console calls the API with. It is wrong like any unknown tenant.
+		p.Problem = "The tenant, client id or secret is wrong."
+		c.renderSignIn(w, r, http.StatusUnauthorized, p, nil)
+		return nil
 	case c.cfg.BaseDomain == "" && p.Tenant != c.cfg.DefaultTenant:
 		// The API tells tenants apart by host name under the base domain; without one,
 		// every request is the default tenant's.

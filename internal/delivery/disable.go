@@ -26,7 +26,7 @@ func ShouldDisable(w *shiftwire.Webhook, r Result, lastSuccessOrCreated time.Tim
 	switch {
 	case !w.Enabled():
 		return "", false
-	case Expired(w, now):
+	case w.ExpiredAt(now):
 		return shiftwire.DisabledExpired, true
 	case r.Outcome == "" || r.Outcome == shiftwire.OutcomeSucceeded:
 		return "", false
@@ -44,10 +44,4 @@ func ShouldDisable(w *shiftwire.Webhook, r Result, lastSuccessOrCreated time.Tim
 		return shiftwire.DisabledUnreachable, true
 	}
 	return "", false
-}
-
-// Expired reports whether w has reached its validUntil: from that instant on it sends
-// nothing. A zero ValidUntil counts as expired, so a webhook stored without one fails closed.
-func Expired(w *shiftwire.Webhook, now time.Time) bool {
-	return !now.Before(w.ValidUntil)
 }

@@ -62,25 +62,3 @@ func TestShouldDisable(t *testing.T) {
 	}
 }
 
-func TestExpired(t *testing.T) {
-	until := time.Date(2025, 3, 31, 12, 30, 0, 0, time.FixedZone("CEST", 2*3600))
-	w := &shiftwire.Webhook{Status: shiftwire.WebhookEnabled, ValidUntil: until}
-	for _, tc := range []struct {
-		now  time.Time
-		want bool
-	}{
-		{until.Add(-time.Hour), false},
-		{until.Add(-time.Nanosecond), false},
-		{until, true},
-		{until.UTC(), true}, // the same instant in another zone
-		{until.Add(time.Nanosecond), true},
-		{until.Add(365 * 24 * time.Hour), true},
-	} {
-		if got := Expired(w, tc.now); got != tc.want {
-			t.Errorf("Expired(validUntil %v, now %v) = %v, want %v", until, tc.now, got, tc.want)
-		}
-	}
-	if !Expired(&shiftwire.Webhook{}, until) {
-		t.Error("a webhook without validUntil is not expired")
-	}
-}

@@ -32,9 +32,6 @@ type noticeWebhookJSON struct {
 	CollectionName string                   `json:"collectionName"`
 }
 
-// validUntilLayout is the API's: ISO 8601 with the tenant's UTC offset.
-const validUntilLayout = "2006-01-02T15:04:05-07:00"
-
 // noticeBody renders notice n of hook, its validUntil in the tenant's time zone.
 func noticeBody(n *shiftwire.Notice, hook *shiftwire.Webhook, loc *time.Location) ([]byte, error) {
 	body := noticeJSON{
@@ -42,7 +39,7 @@ func noticeBody(n *shiftwire.Notice, hook *shiftwire.Webhook, loc *time.Location
 		Webhook: noticeWebhookJSON{
 			ID:             hook.ID,
 			Status:         shiftwire.WebhookEnabled,
-			ValidUntil:     hook.ValidUntil.In(loc).Format(validUntilLayout),
+			ValidUntil:     hook.ValidUntil.In(loc).Format(shiftwire.ValidUntilLayout),
 			DestinationURL: hook.DestinationURL,
 			CollectionName: hook.Collection,
 		},
@@ -60,8 +57,9 @@ func noticeMessageID(n *shiftwire.Notice) string {
 }
 
 // sendNotices queues the ExpiringSoon notices that are due, then claims due lifecycle
-// notices and sends them, a round of at most noticeBatch at a time, until none is due. It
-// returns when every outcome is written back.
+// notices and sends them, a round of at most noticeBatch at a time, until none is due or ctx
+// ends. A round once claimed is sent and written back even when ctx ends meanwhile, each
+// request bounded by the delivery timeout, so a shutdown waits for one round at most.
 func (e *Engine) sendNotices(ctx context.Context) {
 	now := e.now()
 	if n, err := e.store.QueueExpiryNotices(ctx, now.Add(e.cfg.ExpiryNotice), now); err != nil {
@@ -69,23 +67,33 @@ func (e *Engine) sendNotices(ctx context.Context) {
 	} else if n > 0 {
 		e.log.Info("webhooks expiring soon", "count", n)
 	}
+	work := context.WithoutCancel(ctx)
 	for ctx.Err() == nil {
 		now := e.now()
 		ns, err := e.store.ClaimNotices(ctx, now, now.Add(e.cfg.Lease), noticeBatch)
 		if err != nil {
-			e.log.Error("claim notices", "err", err)
+			if ctx.Err() == nil {
+				e.log.Error("claim notices", "err", err)
+			}
 			return
 		}
 		if len(ns) == 0 {
 			return
 		}
-		completions := make([]shiftwire.NoticeCompletion, len(ns))
+		results := make([]shiftwire.NoticeCompletion, len(ns))
+		sent := make([]bool, len(ns))
 		var wg sync.WaitGroup
 		for i, n := range ns {
-			wg.Go(func() { completions[i] = e.sendNotice(ctx, n) })
+			wg.Go(func() { results[i], sent[i] = e.sendNotice(work, n) })
 		}
 		wg.Wait()
-		if err := e.store.CompleteNotices(context.WithoutCancel(ctx), completions); err != nil {
+		var completions []shiftwire.NoticeCompletion
+		for i, ok := range sent {
+			if ok {
+				completions = append(completions, results[i])
+			}
+		}
+		if err := e.store.CompleteNotices(work, completions); err != nil {
 			e.log.Error("complete notices", "err", err)
 			return
 		}
@@ -94,12 +102,18 @@ func (e *Engine) sendNotices(ctx context.Context) {
 
 // sendNotice makes one attempt to send notice n and returns its outcome. A notice is
 // retried on the events' schedule while it is younger than --disable-after, then given up.
-func (e *Engine) sendNotice(ctx context.Context, n *shiftwire.Notice) shiftwire.NoticeCompletion {
+// ok is false when the webhook could not be read for a passing reason: the notice is left
+// to its lease, and claimed again when the lease runs out.
+func (e *Engine) sendNotice(ctx context.Context, n *shiftwire.Notice) (c shiftwire.NoticeCompletion, ok bool) {
 	start := e.now()
-	c := shiftwire.NoticeCompletion{Notice: n.ID, Lease: n.Lease, Attempt: shiftwire.Attempt{
+	c = shiftwire.NoticeCompletion{Notice: n.ID, Lease: n.Lease, Attempt: shiftwire.Attempt{
 		ID: shiftwire.NewID(start), WebhookID: n.WebhookID, TenantID: n.TenantID, AttemptedAt: start, Attempt: n.Attempt + 1,
 	}}
 	info, err := e.webhook(ctx, n.WebhookID)
+	if err != nil && shiftwire.ErrorCodeOf(err) != shiftwire.ENotFound {
+		e.log.Error("load webhook for a lifecycle notice", "webhook", n.WebhookID, "event", n.Event, "err", err)
+		return c, false
+	}
 	if err == nil && info.hook.LifecycleURL == "" {
 		err = shiftwire.NotFound("the webhook has no lifecycle URL")
 	}
@@ -108,10 +122,10 @@ func (e *Engine) sendNotice(ctx context.Context, n *shiftwire.Notice) shiftwire.
 		body, err = noticeBody(n, info.hook, info.location)
 	}
 	if err != nil {
-		// Nothing can be sent: record why and give the notice up rather than retry it.
-		e.log.Error("render lifecycle notice", "webhook", n.WebhookID, "event", n.Event, "err", err)
-		c.Attempt.Outcome, c.Attempt.Error, c.Done = shiftwire.OutcomeFailed, "notice could not be rendered", true
-		return c
+		// Nothing can ever be sent: record why and give the notice up.
+		e.log.Error("lifecycle notice given up", "webhook", n.WebhookID, "event", n.Event, "err", err)
+		c.Attempt.Outcome, c.Attempt.Error, c.Done = shiftwire.OutcomeFailed, "the notice cannot be sent: "+err.Error(), true
+		return c, true
 	}
 	header, respBody, end, result := e.post(ctx, info.signersAt(start), info.hook.LifecycleURL, noticeMessageID(n), start, body)
 	e.observer.Noticed(n.Event, result.Outcome)
@@ -120,17 +134,17 @@ func (e *Engine) sendNotice(ctx context.Context, n *shiftwire.Notice) shiftwire.
 	a.RequestHeaders, a.RequestBody, a.ResponseBody = flatten(header), body, respBody
 	if result.Outcome == shiftwire.OutcomeSucceeded {
 		c.Done = true
-		return c
+		return c, true
 	}
 	next := NextAttempt(a.Attempt, end, result.RetryAfter, e.jitter)
 	if result.Gone || next.Sub(n.OccurredAt) > e.cfg.DisableAfter {
 		c.Done = true
 		e.log.Warn("lifecycle notice given up", "tenant", info.tenant, "webhook", n.WebhookID, "event", n.Event,
 			"outcome", result.Outcome, "statusCode", result.StatusCode, "attempt", a.Attempt)
-		return c
+		return c, true
 	}
 	a.NextAttemptAt = next
 	e.log.Warn("lifecycle notice failed", "tenant", info.tenant, "webhook", n.WebhookID, "event", n.Event,
 		"outcome", result.Outcome, "statusCode", result.StatusCode, "error", result.Err, "attempt", a.Attempt, "nextAttemptAt", next)
-	return c
+	return c, true
 }

@@ -32,7 +32,7 @@ func (e *Engine) send(ctx context.Context, r *request) (shiftwire.Completion, bo
 	if !hook.Enabled() {
 		return shiftwire.Completion{}, false // disabling emptied its queue already
 	}
-	if Expired(hook, e.now()) {
+	if hook.ExpiredAt(e.now()) {
 		if _, err := e.store.ExpireWebhooks(ctx, e.now()); err != nil {
 			e.log.Error("expire webhooks", "err", err)
 		}

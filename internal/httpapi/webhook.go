@@ -27,13 +27,10 @@ type webhookJSON struct {
 	LifecycleURL       string                       `json:"lifecycleNotificationUrl,omitempty"`
 }
 
-// validUntilLayout is ISO 8601 with the UTC offset, as in Protime's 2025-03-31T12:30:00+02:00.
-const validUntilLayout = "2006-01-02T15:04:05-07:00"
-
 func renderWebhook(w *shiftwire.Webhook, t *shiftwire.Tenant) webhookJSON {
 	return webhookJSON{
 		ID:                 w.ID,
-		ValidUntil:         w.ValidUntil.In(t.Location()).Format(validUntilLayout),
+		ValidUntil:         w.ValidUntil.In(t.Location()).Format(shiftwire.ValidUntilLayout),
 		Status:             w.Status,
 		DestinationURL:     w.DestinationURL,
 		CollectionName:     w.Collection,
