@@ -271,7 +271,7 @@ type benchReport struct {
 	DatabaseCPUSeconds    float64 `json:"databaseCpuSeconds,omitempty"`
 	DatabaseCPUPerEventMs float64 `json:"databaseCpuPerEventMs,omitempty"`
 	BusyBefore            float64 `json:"busyBefore"`
-	LoadAverage     float64 `json:"loadAverage"`
+	LoadAverage           float64 `json:"loadAverage"`
 
 	Ceiling        *bench.CeilingResult `json:"ceiling,omitempty"`
 	ShareOfCeiling float64              `json:"shareOfCeiling,omitempty"`

@@ -61,4 +61,3 @@ func TestShouldDisable(t *testing.T) {
 		})
 	}
 }
-
