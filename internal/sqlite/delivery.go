@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"math"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -256,15 +257,56 @@ func (db *DB) ReleaseLeases(ctx context.Context, lease shiftwire.Lease, ids []in
 
 // RetryDeliveries makes the webhook's deliveries that wait for a later attempt due at now.
 func (db *DB) RetryDeliveries(ctx context.Context, tenantID int64, webhookID string, now time.Time) (int, error) {
+	// A destination back from an outage may have a large backlog held: it is made due a
+	// chunk at a time, each in a transaction of its own, so the single writer is never held
+	// long. The chunks walk the webhook's lanes in index order.
 	at := millis(now)
-	res, err := db.exec(ctx, bookkeeping, `UPDATE deliveries SET next_attempt_at = ?
-		WHERE tenant_id = ? AND webhook_id = ? AND next_attempt_at > ? AND lease_until <= ?`, at, tenantID, webhookID, at, at)
-	if err != nil {
-		return 0, err
+	total := 0
+	var lastObject, lastID int64 = math.MinInt64, math.MinInt64
+	for {
+		var ids []int64
+		err := db.inBookkeepingTx(ctx, func(tx *sql.Tx) error {
+			ids = ids[:0]
+			rows, err := tx.QueryContext(ctx, `SELECT object_id, id FROM deliveries
+				WHERE webhook_id = ? AND (object_id, id) > (?, ?) ORDER BY object_id, id LIMIT ?`, webhookID, lastObject, lastID, retryChunk)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				if err := rows.Scan(&lastObject, &lastID); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, lastID)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil || len(ids) == 0 {
+				return err
+			}
+			for chunk := range chunks(ids, 500) {
+				args := []any{at, tenantID, at, at}
+				for _, id := range chunk {
+					args = append(args, id)
+				}
+				res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?
+					WHERE tenant_id = ? AND next_attempt_at > ? AND lease_until <= ? AND id IN (`+placeholders(len(chunk))+`)`, args...)
+				if err != nil {
+					return err
+				}
+				n, _ := res.RowsAffected()
+				total += int(n)
+			}
+			return nil
+		})
+		if err != nil || len(ids) < retryChunk {
+			return total, err
+		}
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
 }
+
+// retryChunk is how many of a webhook's deliveries RetryDeliveries looks at in one
+// transaction.
+var retryChunk = 5000
 
 // ReleaseAllLeases makes every leased delivery and notice due again at once.
 func (db *DB) ReleaseAllLeases(ctx context.Context) error {

@@ -22,3 +22,11 @@ func (db *DB) ExecWrite(ctx context.Context, query string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, query, args...)
 	return err
 }
+
+// SetRetryChunk sets how many deliveries RetryDeliveries looks at in one transaction, for a
+// test of its chunks, and returns the previous value.
+func SetRetryChunk(n int) int {
+	old := retryChunk
+	retryChunk = n
+	return old
+}
