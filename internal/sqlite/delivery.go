@@ -2,10 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"math"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
