@@ -50,6 +50,23 @@ type ClaimQuery struct {
 	Pick func(candidates []*Delivery) []*Delivery
 }
 
+// SplitOrphans splits claimed deliveries into those whose change was read and the ids of
+// those whose change is gone from the change log (Collection unset). Pruning keeps the change
+// of every queued delivery, but one without its change can never be sent, and left queued it
+// would head every claim: stores drop the orphans in the claim that finds them. kept reuses
+// the memory of ds.
+func SplitOrphans(ds []*Delivery) (kept []*Delivery, orphans []int64) {
+	kept = ds[:0]
+	for _, d := range ds {
+		if d.Collection == "" {
+			orphans = append(orphans, d.ID)
+		} else {
+			kept = append(kept, d)
+		}
+	}
+	return kept, orphans
+}
+
 // Lease names one claim of deliveries; the zero Lease names none.
 type Lease int64
 

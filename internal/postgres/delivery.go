@@ -96,19 +96,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 			return err
 		}
 		if leased != len(picked) {
-			// Pruning keeps the change of every queued delivery; one whose change is gone
-			// anyway can never be sent, and left queued it would head every claim: it is
-			// dropped, and the claim goes on with the others.
 			var orphans []int64
-			kept := picked[:0]
-			for _, d := range picked {
-				if d.Collection == "" {
-					orphans = append(orphans, d.ID)
-				} else {
-					kept = append(kept, d)
-				}
-			}
-			picked = kept
+			picked, orphans = shiftwire.SplitOrphans(picked)
 			if _, err := tx.Exec(ctx, `DELETE FROM deliveries WHERE id = ANY($1)`, orphans); err != nil {
 				return err
 			}

@@ -75,18 +75,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, q shiftwire.ClaimQuery) ([]*s
 		if err := readChanges(ctx, tx, byID, ids); err != nil {
 			return err
 		}
-		// Pruning keeps the change of every queued delivery; one whose change is gone anyway
-		// can never be sent, and left queued it would head every claim: it is dropped.
 		var orphans []int64
-		kept := picked[:0]
-		for _, d := range picked {
-			if d.Collection == "" {
-				orphans = append(orphans, d.ID)
-			} else {
-				kept = append(kept, d)
-			}
-		}
-		picked = kept
+		picked, orphans = shiftwire.SplitOrphans(picked)
 		return execChunks(ctx, tx, `DELETE FROM deliveries WHERE id IN (%s)`, nil, orphans)
 	})
 	if err != nil {
