@@ -275,11 +275,16 @@ func testCompleteDeliveries(t *testing.T, s shiftwire.Store) {
 	wantCode(t, err, shiftwire.ENotFound)
 }
 
-// testCompleteDisables checks that a completion that disables its webhook empties its queue.
+// testCompleteDisables checks that a completion that disables its webhook empties its queue
+// and queues its Disabled notice.
 func testCompleteDisables(t *testing.T, s shiftwire.Store) {
 	ctx := context.Background()
 	tn := mustTenant(t, s, "acme")
-	w := mustWebhook(t, s, tn.ID, shiftwire.Clockings)
+	w := newWebhook(tn.ID, shiftwire.Clockings, time.Now().UTC())
+	w.LifecycleURL = "https://receiver.example/lifecycle"
+	if err := s.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
 	keep := mustWebhook(t, s, tn.ID, shiftwire.Clockings)
 	put(t, s, tn.ID, clocking(1, 1, "2024-01-01"), clocking(2, 1, "2024-01-01"))
 	now := later()
@@ -310,6 +315,12 @@ func testCompleteDisables(t *testing.T, s shiftwire.Store) {
 	}
 	if got, _ := s.Webhook(ctx, tn.ID, keep.ID); got.Status != shiftwire.WebhookEnabled {
 		t.Fatal("disabling one webhook disabled another")
+	}
+	// Disabling through a completion queues the Disabled notice, in the same transaction.
+	notices := claimNoticesInOrder(t, s, later().Add(time.Minute))
+	if len(notices) != 1 || notices[0].WebhookID != w.ID || notices[0].Event != shiftwire.WebhookDisabledNotice ||
+		notices[0].Reason != shiftwire.DisabledGone {
+		t.Fatalf("notices after disabling through a completion: %+v", notices)
 	}
 	counts, err := s.WebhookCounts(ctx)
 	if err != nil || counts[shiftwire.WebhookEnabled] != 1 || counts[shiftwire.WebhookDisabled] != 1 {
