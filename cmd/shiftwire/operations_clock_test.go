@@ -351,6 +351,12 @@ func TestRotateKey(t *testing.T) {
 	reader := addClient(t, f.srv.db, "acme", shiftwire.ScopeWebhooksRead, shiftwire.ReadScope(shiftwire.BreakDefinitions))
 	f.srv.do(apiRequest{method: http.MethodPost, path: "/connector/protimeapi/api/v1/webhooks/" + id + "/rotate-key",
 		host: "acme.localhost", token: f.srv.tokenFor(reader)}).wantStatus(t, http.StatusUnauthorized)
+	// Operations need the read scope of the webhook's collection too, as creating it does.
+	blind := addClient(t, f.srv.db, "acme", shiftwire.ScopeWebhooksRead, shiftwire.ScopeWebhooksWrite)
+	for _, op := range []string{"rotate-key", "recover", "retry", "ping"} {
+		f.srv.do(apiRequest{method: http.MethodPost, path: "/connector/protimeapi/api/v1/webhooks/" + id + "/" + op,
+			host: "acme.localhost", token: f.srv.tokenFor(blind), body: `{"since":"2026-01-01"}`}).wantStatus(t, http.StatusUnauthorized)
+	}
 	f.call(http.MethodDelete, "webhooks/"+id, "").wantStatus(t, http.StatusNoContent)
 	f.call(http.MethodPost, "webhooks/"+id+"/rotate-key", "").wantStatus(t, http.StatusConflict)
 }
