@@ -29,12 +29,7 @@ type Tracker struct {
 	// Latency is the time from the write request to the receipt of each distinct event.
 	Latency Histogram
 
-	received      atomic.Int64 // distinct events
-	duplicates    atomic.Int64
-	requests      atomic.Int64
-	badSignatures atomic.Int64
-	unexpected    atomic.Int64 // events for an id out of range, or bodies that are not events
-	first, last   atomic.Int64 // Unix nanoseconds of the first and last distinct event
+	counts
 }
 
 // NewTracker returns a tracker for hooks webhooks and object ids 1 to objects.
@@ -79,22 +74,7 @@ type TrackerStats struct {
 }
 
 // Stats returns the counts so far.
-func (t *Tracker) Stats() TrackerStats {
-	s := TrackerStats{
-		Received:      t.received.Load(),
-		Duplicates:    t.duplicates.Load(),
-		Requests:      t.requests.Load(),
-		BadSignatures: t.badSignatures.Load(),
-		Unexpected:    t.unexpected.Load(),
-	}
-	if ns := t.first.Load(); ns != 0 {
-		s.First = time.Unix(0, ns)
-	}
-	if ns := t.last.Load(); ns != 0 {
-		s.Last = time.Unix(0, ns)
-	}
-	return s
-}
+func (t *Tracker) Stats() TrackerStats { return t.stats() }
 
 // event records the arrival of the event of object id at webhook hook.
 func (t *Tracker) event(hook int, id int64, now int64) {
@@ -108,14 +88,7 @@ func (t *Tracker) event(hook int, id int64, now int64) {
 		t.duplicates.Add(1)
 		return
 	}
-	t.received.Add(1)
-	t.first.CompareAndSwap(0, now)
-	for {
-		l := t.last.Load()
-		if now <= l || t.last.CompareAndSwap(l, now) {
-			break
-		}
-	}
+	t.distinct(now)
 	if sent := t.sentAt[id].Load(); sent != 0 {
 		t.Latency.Observe(time.Duration(now - sent))
 	}

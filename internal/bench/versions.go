@@ -28,14 +28,9 @@ type VersionTracker struct {
 	// the latency group.
 	Latency Histogram
 
-	expected      []atomic.Int64 // by group; -1 until set
-	received      []atomic.Int64 // by group
-	total         atomic.Int64
-	duplicates    atomic.Int64
-	requests      atomic.Int64
-	badSignatures atomic.Int64
-	unexpected    atomic.Int64
-	first, last   atomic.Int64
+	expected []atomic.Int64 // by group; -1 until set
+	byGroup  []atomic.Int64 // distinct events received, by group
+	counts                  // of every group
 }
 
 type versionSet struct {
@@ -51,7 +46,7 @@ func NewVersionTracker(groups []string, hookGroup []int, latencyGroup int, objec
 		seen:     make([]versionSet, len(hookGroup)),
 		sentAt:   make([]atomic.Int64, objects+1),
 		expected: make([]atomic.Int64, len(groups)),
-		received: make([]atomic.Int64, len(groups)),
+		byGroup:  make([]atomic.Int64, len(groups)),
 	}
 	for i := range t.seen {
 		t.seen[i].seen = map[uint64]struct{}{}
@@ -71,10 +66,10 @@ func (t *VersionTracker) Sent(first, last int64, at time.Time) {
 }
 
 // Received counts the distinct events that arrived, in every group.
-func (t *VersionTracker) Received() int64 { return t.total.Load() }
+func (t *VersionTracker) Received() int64 { return t.received.Load() }
 
 // ReceivedIn counts the distinct events of group g that arrived.
-func (t *VersionTracker) ReceivedIn(g int) int64 { return t.received[g].Load() }
+func (t *VersionTracker) ReceivedIn(g int) int64 { return t.byGroup[g].Load() }
 
 // SetExpected sets how many distinct events group g should get in all.
 func (t *VersionTracker) SetExpected(g int, n int64) { t.expected[g].Store(n) }
@@ -84,7 +79,7 @@ func (t *VersionTracker) SetExpected(g int, n int64) { t.expected[g].Store(n) }
 func (t *VersionTracker) Complete(int64) bool {
 	for g := range t.groups {
 		want := t.expected[g].Load()
-		if want < 0 || t.received[g].Load() < want {
+		if want < 0 || t.byGroup[g].Load() < want {
 			return false
 		}
 	}
@@ -95,22 +90,7 @@ func (t *VersionTracker) Complete(int64) bool {
 func (t *VersionTracker) LatencyHistogram() *Histogram { return &t.Latency }
 
 // Stats returns the counts so far.
-func (t *VersionTracker) Stats() TrackerStats {
-	s := TrackerStats{
-		Received:      t.total.Load(),
-		Duplicates:    t.duplicates.Load(),
-		Requests:      t.requests.Load(),
-		BadSignatures: t.badSignatures.Load(),
-		Unexpected:    t.unexpected.Load(),
-	}
-	if ns := t.first.Load(); ns != 0 {
-		s.First = time.Unix(0, ns)
-	}
-	if ns := t.last.Load(); ns != 0 {
-		s.Last = time.Unix(0, ns)
-	}
-	return s
-}
+func (t *VersionTracker) Stats() TrackerStats { return t.stats() }
 
 // event records the arrival of the event of change version v, object id, at webhook hook.
 func (t *VersionTracker) event(hook int, v uint64, id int64, now int64) {
@@ -130,15 +110,8 @@ func (t *VersionTracker) event(hook int, v uint64, id int64, now int64) {
 		t.duplicates.Add(1)
 		return
 	}
-	t.received[g].Add(1)
-	t.total.Add(1)
-	t.first.CompareAndSwap(0, now)
-	for {
-		l := t.last.Load()
-		if now <= l || t.last.CompareAndSwap(l, now) {
-			break
-		}
-	}
+	t.byGroup[g].Add(1)
+	t.distinct(now)
 	if g == t.latGroup {
 		if sent := t.sentAt[id].Load(); sent != 0 {
 			t.Latency.Observe(time.Duration(now - sent))
