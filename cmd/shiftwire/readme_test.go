@@ -411,7 +411,8 @@ func freeLoopbackAddr(t *testing.T) string {
 }
 
 // readmeToRun returns the README, or skips the test with -short or on a machine without the
-// programs the README's examples use; .ci/run installs them, so CI never skips.
+// programs the README's examples use; .ci/run installs them and sets
+// SHIFTWIRE_TEST_README=required, so CI fails rather than skips without them.
 func readmeToRun(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
@@ -419,7 +420,10 @@ func readmeToRun(t *testing.T) string {
 	}
 	for _, tool := range []string{"bash", "curl", "jq", "sed", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the README's examples need %s (apt-get install curl jq): %v", tool, err)
+			if os.Getenv("SHIFTWIRE_TEST_README") == "required" {
+				t.Fatalf("the README's examples need %s and SHIFTWIRE_TEST_README=required: %v", tool, err)
+			}
+			t.Skipf("the README's examples need %s (apt-get install curl jq), or set SHIFTWIRE_TEST_README=required to fail instead: %v", tool, err)
 		}
 	}
 	md, err := os.ReadFile("../../README.md")
