@@ -77,7 +77,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 			fmt.Fprintf(w, " %s", kind)
 		}
 		fmt.Fprintf(w, "\n        %s", strings.ReplaceAll(text, "\n", "\n        "))
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "[]" {
 			fmt.Fprintf(w, " (default %s)", f.DefValue)
 		}
 		if env {
