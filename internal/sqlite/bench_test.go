@@ -69,12 +69,17 @@ func BenchmarkClaimDeliveriesExcluding(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/500, "ns/delivery")
 }
 
-// BenchmarkCompleteDeliveries writes back a batch of 512 successful one-event attempts, as
-// the engine's completer does: 512 attempt records (headers and body as sent), the webhooks'
-// health, and the deliveries deleted. Claiming the batch is not timed.
+// BenchmarkCompleteDeliveries writes back a batch of successful one-event attempts, as the
+// engine's completer does: the attempt records (headers and body as sent), the webhooks'
+// health, and the deliveries deleted. Claiming the batch is not timed. 512 is the largest
+// batch the completer writes; 32, about what it gathers in its 2 ms at 10,000 events/s.
 func BenchmarkCompleteDeliveries(b *testing.B) {
-	db := storetest.OpenSQLite(b)
-	storetest.BenchCompleteDeliveries(b, db, 512, db.Statements)
+	for _, batch := range []int{32, 512} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			db := storetest.OpenSQLite(b)
+			storetest.BenchCompleteDeliveries(b, db, batch, db.Statements)
+		})
+	}
 }
 
 // BenchmarkWriteFanOut commits writes of one and of 100 changes with 100 webhooks
