@@ -156,11 +156,17 @@ func TestLifecycleDeliveryHealth(t *testing.T) {
 		if attempt == 3 && len(life.requests()) != 0 {
 			t.Fatal("a lifecycle notice before the fourth failure")
 		}
+		// The retry's time is set when the outcome is written: the clock moves only after,
+		// or the retry would be due four hours after the move instead.
+		waitFor(t, 10*time.Second, fmt.Sprintf("attempt %d recorded", attempt), func() bool { return len(f.attempts(t, id, "")) >= attempt })
 		f.clock.Advance(4 * time.Hour) // past any retry delay
 	}
 	// DeliveryFailing is sent; the lifecycle receiver fails it once, then takes it.
 	waitFor(t, 10*time.Second, "DeliveryFailing's first attempt", func() bool { return len(life.requests()) >= 1 })
 	life.status.Store(http.StatusOK)
+	waitFor(t, 10*time.Second, "DeliveryFailing's first attempt recorded", func() bool {
+		return len(f.attempts(t, id, "outcome eq 'Failed' and status-code eq 503")) == 1
+	})
 	f.clock.Advance(time.Minute)
 	got := waitNotices(t, life, key, 2)
 	if got[0].LifecycleEvent != "DeliveryFailing" || got[1].LifecycleEvent != "DeliveryFailing" || got[1].Webhook.Status != "Enabled" {

@@ -33,6 +33,8 @@ type DB struct {
 	notify   chan struct{}
 
 	statements *atomic.Int64 // statements run on both pools, see Statements
+
+	checkpoints *checkpointer // nil until Open starts it
 }
 
 var _ shiftwire.Store = (*DB)(nil)
@@ -46,16 +48,16 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 	if err := ownerOnly(path); err != nil {
 		return nil, err
 	}
-	dsn := func(txlock string) string {
+	dsn := func(txlock string, more ...string) string {
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"} {
+		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"}, more...) {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", txlock)
 		return "file:" + path + "?" + q.Encode()
 	}
 	statements := new(atomic.Int64)
-	write, err := openCounted(dsn("immediate"), statements)
+	write, err := openCounted(dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages)), statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -73,6 +75,10 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := db.startCheckpoints(dsn("deferred")); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return db, nil
 }
@@ -121,7 +127,7 @@ func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.write.Close(), db.read.Close())
+	return errors.Join(db.stopCheckpoints(), db.write.Close(), db.read.Close())
 }
 
 // Migrate applies, in order, every embedded migration that the database has not applied.
