@@ -14,5 +14,5 @@ import (
 // BenchmarkCompleteDeliveries writes back a batch of 512 successful one-event attempts.
 func BenchmarkCompleteDeliveries(b *testing.B) {
 	db := openTestDB(b, 1)[0]
-	storetest.BenchCompleteDeliveries(b, db, 512, db.Statements)
+	storetest.BenchCompleteDeliveries(b, db, 512, 0, db.Statements)
 }

@@ -152,13 +152,11 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 		if err := insertAttempts(ctx, tx, completions); err != nil {
 			return err
 		}
-		var delivered []leased
+		delivered := map[shiftwire.Lease][]int64{} // by the lease they were claimed under
 		for _, c := range completions {
 			a := &c.Attempt
 			if c.Succeeded {
-				for _, id := range c.Deliveries {
-					delivered = append(delivered, leased{id, c.Lease})
-				}
+				delivered[c.Lease] = append(delivered[c.Lease], c.Deliveries...)
 			} else if err := execChunks(ctx, tx, `UPDATE deliveries SET attempt = attempt + 1, next_attempt_at = ?, lease_until = 0
 				WHERE lease = ? AND id IN (%s)`,
 				[]any{millis(a.NextAttemptAt), int64(c.Lease)}, c.Deliveries); err != nil {
@@ -184,21 +182,12 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 	})
 }
 
-// leased names a delivery together with the lease it was claimed under.
-type leased struct {
-	id    int64
-	lease shiftwire.Lease
-}
-
-// deleteLeased deletes the given deliveries that still hold their leases.
-func deleteLeased(ctx context.Context, tx *sql.Tx, ds []leased) error {
-	for chunk := range chunks(ds, 400) {
-		args := make([]any, 0, 2*len(chunk))
-		for _, d := range chunk {
-			args = append(args, d.id, int64(d.lease))
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE (id, lease) IN (VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)), ",")+`)`, args...); err != nil {
+// deleteLeased deletes the given deliveries that still hold the leases they are listed
+// under. A batch's completions come from a few claims: one statement a lease takes half the
+// parameters of a list of (id, lease) pairs, and SQLite needs no list to look them up in.
+func deleteLeased(ctx context.Context, tx *sql.Tx, byLease map[shiftwire.Lease][]int64) error {
+	for lease, ids := range byLease {
+		if err := execChunks(ctx, tx, `DELETE FROM deliveries WHERE lease = ? AND id IN (%s)`, []any{int64(lease)}, ids); err != nil {
 			return err
 		}
 	}

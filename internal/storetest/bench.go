@@ -101,12 +101,14 @@ func Succeeded(ds []*shiftwire.Delivery, now time.Time) []shiftwire.Completion {
 }
 
 // BenchCompleteDeliveries writes back batches of batch successful one-event attempts, as
-// the engine's completer does, with 100 webhooks; claiming each batch is not timed.
-// statements, when not nil, reports the store's statements per delivery.
-func BenchCompleteDeliveries(b *testing.B, s shiftwire.Store, batch int, statements func() int64) {
+// the engine's completer does, with 100 webhooks and at least queued deliveries queued;
+// claiming each batch is not timed. statements, when not nil, reports the store's
+// statements per delivery.
+func BenchCompleteDeliveries(b *testing.B, s shiftwire.Store, batch, queued int, statements func() int64) {
 	ctx := context.Background()
 	bs := NewBenchStore(b, s, 100)
-	bs.Fill(b, 100, 20_000)
+	queued = max(queued, 20_000)
+	bs.Fill(b, 100, queued)
 	var counted int64
 	b.ReportAllocs()
 	for b.Loop() {
@@ -118,7 +120,7 @@ func BenchCompleteDeliveries(b *testing.B, s shiftwire.Store, batch int, stateme
 			b.Fatal(err)
 		}
 		if len(ds) < batch {
-			bs.Fill(b, 100, 20_000)
+			bs.Fill(b, 100, queued)
 			if ds, err = s.ClaimDeliveries(ctx, claim); err != nil || len(ds) < batch {
 				b.Fatalf("claimed %d, %v", len(ds), err)
 			}
