@@ -54,6 +54,9 @@ func serve(ctx context.Context, now func() time.Time, args []string, getenv func
 	if clocked, ok := store.(interface{ SetClock(func() time.Time) }); ok {
 		clocked.SetClock(now)
 	}
+	if logging, ok := store.(interface{ SetLogger(*slog.Logger) }); ok {
+		logging.SetLogger(log)
+	}
 
 	m := metrics.New(store)
 	engine := delivery.New(delivery.Config{

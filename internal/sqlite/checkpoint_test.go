@@ -17,7 +17,7 @@ func TestCheckpointsInBackground(t *testing.T) {
 	db := openFile(t, path)
 	s := storetest.NewBenchStore(t, db, 100)
 	start := fileSize(t, path)
-	s.Fill(t, 100, 60_000) // about 2,000 pages of queue and change log
+	s.Write(t, 600) // 60,000 deliveries in one transaction: about 2,000 pages of queue and change log
 	if wal := fileSize(t, path+"-wal"); wal < 1_500*4096 {
 		t.Fatalf("the write-ahead log holds %d bytes: too few pages written for the test", wal)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/migration"
 	"io/fs"
+	"log/slog"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 	"net/url"
@@ -35,6 +36,7 @@ type DB struct {
 	statements *atomic.Int64 // statements run on both pools, see Statements
 
 	checkpoints *checkpointer // nil until Open starts it
+	log         atomic.Pointer[slog.Logger]
 }
 
 var _ shiftwire.Store = (*DB)(nil)

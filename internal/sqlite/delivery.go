@@ -184,7 +184,7 @@ func (db *DB) CompleteDeliveries(ctx context.Context, completions []shiftwire.Co
 
 // deleteLeased deletes the given deliveries that still hold the leases they are listed
 // under. A batch's completions come from a few claims: one statement a lease takes half the
-// parameters of a list of (id, lease) pairs, and SQLite needs no list to look them up in.
+// parameters of a list of (id, lease) pairs, and no VALUES subquery.
 func deleteLeased(ctx context.Context, tx *sql.Tx, byLease map[shiftwire.Lease][]int64) error {
 	for lease, ids := range byLease {
 		if err := execChunks(ctx, tx, `DELETE FROM deliveries WHERE lease = ? AND id IN (%s)`, []any{int64(lease)}, ids); err != nil {
