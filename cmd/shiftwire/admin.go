@@ -21,7 +21,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	cfg := defaultConfig()
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	cfg.registerStoreFlags(fs)
-	if _, err := parseFlags(fs, args, getenv, stderr); err != nil {
+	if _, err := parseFlags(fs, args, getenv, stdout, stderr); err != nil {
 		return err
 	}
 	store, _, err := openStore(ctx, &cfg)
@@ -39,7 +39,7 @@ func runTenantsCreate(ctx context.Context, args []string, getenv func(string) st
 	fs := flag.NewFlagSet("tenants create", flag.ContinueOnError)
 	cfg.registerStoreFlags(fs)
 	tz := fs.String("timezone", shiftwire.DefaultTimeZone, "the tenant's IANA time zone")
-	positional, err := parseFlags(fs, args, getenv, stderr)
+	positional, err := parseFlags(fs, args, getenv, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func runClientsCreate(ctx context.Context, args []string, getenv func(string) st
 	tenantName := fs.String("tenant", "", "the tenant the client belongs to")
 	var scopes stringList
 	fs.Var(&scopes, "scope", "space-separated scopes the client may request; may be repeated")
-	positional, err := parseFlags(fs, args, getenv, stderr)
+	positional, err := parseFlags(fs, args, getenv, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func checkScopes(scopes []string) error {
 // runTenantsList prints the tenants, one a line, or as JSON with --json.
 func runTenantsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var asJSON *bool
-	store, _, err := openForCommand(ctx, "tenants list", args, getenv, stderr, 0, func(fs *flag.FlagSet) func() bool {
+	store, _, err := openForCommand(ctx, "tenants list", args, getenv, stdout, stderr, 0, func(fs *flag.FlagSet) func() bool {
 		asJSON = fs.Bool("json", false, "print a JSON array instead of a table")
 		return nil
 	})
@@ -176,7 +176,7 @@ func runTenantsList(ctx context.Context, args []string, getenv func(string) stri
 func runClientsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var tenantName *string
 	var asJSON *bool
-	store, _, err := openForCommand(ctx, "clients list", args, getenv, stderr, 0, func(fs *flag.FlagSet) func() bool {
+	store, _, err := openForCommand(ctx, "clients list", args, getenv, stdout, stderr, 0, func(fs *flag.FlagSet) func() bool {
 		tenantName = fs.String("tenant", "", "list the clients of this tenant only")
 		asJSON = fs.Bool("json", false, "print a JSON array instead of a table")
 		return nil
@@ -227,7 +227,7 @@ func runClientsList(ctx context.Context, args []string, getenv func(string) stri
 // still exists.
 func runClientsDelete(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var tenantName *string
-	store, positional, err := openForCommand(ctx, "clients delete", args, getenv, stderr, 1, func(fs *flag.FlagSet) func() bool {
+	store, positional, err := openForCommand(ctx, "clients delete", args, getenv, stdout, stderr, 1, func(fs *flag.FlagSet) func() bool {
 		tenantName = fs.String("tenant", "", "the tenant the client belongs to (required)")
 		return func() bool { return *tenantName != "" }
 	})
@@ -250,12 +250,12 @@ func runClientsDelete(ctx context.Context, args []string, getenv func(string) st
 // register adds, checks that it was given exactly nargs arguments and that the check
 // register returns (when not nil) holds, and only then opens the store: a usage mistake
 // never creates a database file.
-func openForCommand(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer, nargs int, register func(*flag.FlagSet) (check func() bool)) (shiftwire.Store, []string, error) {
+func openForCommand(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer, nargs int, register func(*flag.FlagSet) (check func() bool)) (shiftwire.Store, []string, error) {
 	cfg := defaultConfig()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	cfg.registerStoreFlags(fs)
 	check := register(fs)
-	positional, err := parseFlags(fs, args, getenv, stderr)
+	positional, err := parseFlags(fs, args, getenv, stdout, stderr)
 	if err != nil {
 		return nil, nil, err
 	}

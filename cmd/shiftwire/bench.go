@@ -299,7 +299,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var cfg benchConfig
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	cfg.register(fs)
-	positional, err := parseFlags(fs, args, func(string) string { return "" }, stderr)
+	positional, err := parseFlags(fs, args, func(string) string { return "" }, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -26,38 +26,41 @@ func TestHelp(t *testing.T) {
 		}
 		for _, h := range []string{"-h", "--help"} {
 			t.Run(c.name+" "+h, func(t *testing.T) {
-				_, stderr, err := runCmd(t, nil, append(strings.Fields(c.name), h)...)
+				help, stderr, err := runCmd(t, nil, append(strings.Fields(c.name), h)...)
 				if !errors.Is(err, flag.ErrHelp) {
 					t.Fatalf("%s %s: %v, want flag.ErrHelp", c.name, h, err)
+				}
+				if stderr != "" {
+					t.Errorf("%s %s wrote to stderr, want help on stdout only:\n%s", c.name, h, stderr)
 				}
 				var buf bytes.Buffer
 				if code := exitCode(err, &buf); code != 0 || buf.Len() != 0 {
 					t.Fatalf("exit status %d and %q for -h, want 0 and nothing", code, buf.String())
 				}
-				if !strings.HasPrefix(stderr, "Usage: shiftwire "+c.name+" ") {
-					t.Errorf("help does not start with the synopsis:\n%s", stderr)
+				if !strings.HasPrefix(help, "Usage: shiftwire "+c.name+" ") {
+					t.Errorf("help does not start with the synopsis:\n%s", help)
 				}
-				flags := flagLine.FindAllStringSubmatch(stderr, -1)
+				flags := flagLine.FindAllStringSubmatch(help, -1)
 				if len(flags) == 0 {
-					t.Fatalf("help lists no flag:\n%s", stderr)
+					t.Fatalf("help lists no flag:\n%s", help)
 				}
 				for _, f := range flags {
 					env := envName(f[1])
 					if c.name == "bench" {
-						if strings.Contains(stderr, env) {
+						if strings.Contains(help, env) {
 							t.Errorf("bench reads no SHIFTWIRE_* variable, but its help names %s", env)
 						}
-					} else if !strings.Contains(stderr, "env "+env+"\n") {
-						t.Errorf("--%s is listed without its variable %s:\n%s", f[1], env, stderr)
+					} else if !strings.Contains(help, "env "+env+"\n") {
+						t.Errorf("--%s is listed without its variable %s:\n%s", f[1], env, help)
 					}
 				}
 			})
 		}
 	}
 	// The flags of serve that the README names are all there.
-	_, stderr, _ := runCmd(t, nil, "serve", "-h")
+	serveHelp, _, _ := runCmd(t, nil, "serve", "-h")
 	for _, f := range []string{"addr", "db", "database-url", "master-key", "dev", "base-domain", "default-tenant", "oidc-issuer", "rate-limit"} {
-		if !strings.Contains(stderr, "  --"+f+" ") && !strings.Contains(stderr, "  --"+f+"\n") {
+		if !strings.Contains(serveHelp, "  --"+f+" ") && !strings.Contains(serveHelp, "  --"+f+"\n") {
 			t.Errorf("serve -h does not list --%s", f)
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -199,8 +200,13 @@ func (c *Config) applyDev() {
 // parseFlags parses args into fs, allowing flags after positional arguments, with each
 // flag's SHIFTWIRE_* environment variable as its default. It returns the positional
 // arguments.
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) ([]string, error) {
-	fs.SetOutput(stderr)
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, stdout, stderr io.Writer) ([]string, error) {
+	// Help asked for is the command's output, for a pager or grep; help shown because of a
+	// mistake goes with the error, to stderr. The flag package writes both to one output, so
+	// it writes to a buffer that goes where the outcome says.
+	var usage bytes.Buffer
+	fs.SetOutput(&usage)
+	defer fs.SetOutput(stderr)
 	setUsage(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -217,6 +223,11 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, std
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				usage.WriteTo(stdout)
+			} else {
+				usage.WriteTo(stderr)
+			}
 			return nil, err
 		}
 		if fs.NArg() == 0 {

@@ -48,7 +48,7 @@ func runListen(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&cfg.addr, "receiver-addr", "127.0.0.1:0", "the address of the local receiver the webhooks point at; the server must be able to reach it")
 	fs.StringVar(&cfg.url, "receiver-url", "", "the base `URL` the server reaches the receiver at, when not http://<receiver-addr> (a server in a container: http://host.docker.internal:9000)")
 	fs.BoolVar(&cfg.json, "json", false, "print each event as the JSON it arrived in, compacted to one line, instead of a readable line")
-	positional, err := parseFlags(fs, args, getenv, stderr)
+	positional, err := parseFlags(fs, args, getenv, stdout, stderr)
 	if err != nil {
 		return err
 	}

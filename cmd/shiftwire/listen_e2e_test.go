@@ -157,8 +157,11 @@ func TestClientCommandsAsProcesses(t *testing.T) {
 			if code := c.wait(20 * time.Second); code != 0 {
 				t.Errorf("%q exited %d, want 0\n%s", args, code, c.stderr)
 			}
-			if !strings.Contains(c.stderr.String(), "Usage: shiftwire") {
-				t.Errorf("%q printed no usage:\n%s", args, c.stderr)
+			if out := strings.Join(c.stdout(), "\n"); !strings.Contains(out, "Usage: shiftwire") {
+				t.Errorf("%q printed no usage on stdout:\n%s", args, out)
+			}
+			if c.stderr.String() != "" {
+				t.Errorf("%q wrote to stderr, want help on stdout only:\n%s", args, c.stderr)
 			}
 		}
 		c := startChild(t, bin, "listen", "--collection", "nothing")

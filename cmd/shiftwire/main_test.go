@@ -502,14 +502,26 @@ func TestRunCommands(t *testing.T) {
 }
 
 func TestServeHelp(t *testing.T) {
-	_, stderr, err := runCmd(t, nil, "serve", "-h")
+	help, _, err := runCmd(t, nil, "serve", "-h")
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("serve -h: %v, want flag.ErrHelp", err)
 	}
 	for _, f := range []string{"-addr", "-db", "-database-url", "-dev", "-base-domain", "-default-tenant", "-allow-private-destinations", "-allow-insecure-destinations", "-webhook-validity", "-master-key", "-oidc-issuer"} {
-		if !strings.Contains(stderr, f) {
+		if !strings.Contains(help, f) {
 			t.Errorf("serve -h does not list %s", f)
 		}
+	}
+}
+
+// TestFlagMistakeShowsUsageOnStderr: help shown because of a mistake goes with the error,
+// not to the command's output.
+func TestFlagMistakeShowsUsageOnStderr(t *testing.T) {
+	stdout, stderr, err := runCmd(t, nil, "tenants", "list", "--no-such-flag")
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("tenants list --no-such-flag: %v, want a flag error", err)
+	}
+	if stdout != "" || !strings.Contains(stderr, "Usage: shiftwire tenants list") {
+		t.Fatalf("stdout %q, stderr %q: want the usage on stderr only", stdout, stderr)
 	}
 }
 

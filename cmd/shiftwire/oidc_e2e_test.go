@@ -197,7 +197,7 @@ func TestOIDCFlags(t *testing.T) {
 			}
 		})
 	}
-	if _, stderr, _ := runCmd(t, nil, "serve", "-h"); !strings.Contains(stderr, "-oidc-audience") {
+	if help, _, _ := runCmd(t, nil, "serve", "-h"); !strings.Contains(help, "-oidc-audience") {
 		t.Error("serve -h does not list -oidc-audience")
 	}
 }

@@ -33,7 +33,7 @@ func serve(ctx context.Context, now func() time.Time, args []string, getenv func
 	cfg := defaultConfig()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.registerServeFlags(fs)
-	positional, err := parseFlags(fs, args, getenv, stderr)
+	positional, err := parseFlags(fs, args, getenv, stdout, stderr)
 	if err != nil {
 		return err
 	}

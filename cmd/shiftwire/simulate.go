@@ -49,7 +49,7 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	fs.DurationVar(&cfg.duration, "duration", cfg.duration, "how long to play; the run stops then, or at Ctrl-C")
 	fs.IntVar(&cfg.people, "people", cfg.people, "how many of the tenant's people take part (people are created when the tenant has none)")
 	fs.StringVar(&cfg.date, "date", "", "the first day played, YYYY-MM-DD (default today); weekends are skipped")
-	positional, err := parseFlags(fs, args, getenv, stderr)
+	positional, err := parseFlags(fs, args, getenv, stdout, stderr)
 	if err != nil {
 		return err
 	}
