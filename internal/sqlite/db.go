@@ -59,7 +59,11 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 		return "file:" + path + "?" + q.Encode()
 	}
 	statements := new(atomic.Int64)
-	write, err := openCounted(dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages)), statements)
+	// A statement that writes many rows inside a transaction keeps the pages it changes in a
+	// statement journal, to undo itself alone if it fails. By default SQLite spills that
+	// journal to a temporary file past 64 KiB: the writer's multi-row inserts and deletes did,
+	// at a system call a page. In memory it costs at most the pages of one statement.
+	write, err := openCounted(dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages), "temp_store(MEMORY)"), statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

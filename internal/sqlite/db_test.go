@@ -34,3 +34,16 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWriterJournalsStatementsInMemory: the writer's multi-row statements keep their
+// statement journals in memory (temp_store 2), not in temporary files.
+func TestWriterJournalsStatementsInMemory(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	store, err := db.WritePragma(t.Context(), "temp_store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store != 2 {
+		t.Errorf("the write connection's temp_store is %d, want 2 (MEMORY)", store)
+	}
+}

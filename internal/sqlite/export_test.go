@@ -8,9 +8,14 @@ import (
 // WriteSynchronous returns the synchronous setting the write connection is left with: the
 // one the last write committed under (1 NORMAL, 2 FULL).
 func (db *DB) WriteSynchronous(ctx context.Context) (int, error) {
-	var level int
-	err := db.write.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level)
-	return level, err
+	return db.WritePragma(ctx, "synchronous")
+}
+
+// WritePragma returns the value of an integer setting of the write connection.
+func (db *DB) WritePragma(ctx context.Context, name string) (int, error) {
+	var value int
+	err := db.write.QueryRowContext(ctx, `PRAGMA `+name).Scan(&value)
+	return value, err
 }
 
 // ReadDB returns the pool of reads, for tests that look at the schema.
