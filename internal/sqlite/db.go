@@ -22,6 +22,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// writerSpillPages is how many pages a write transaction may hold in the cache before it
+// spills dirty ones to the write-ahead log: 32 MiB of 4 KiB pages, at most.
+const writerSpillPages = 8192
+
 // DB is the Store on one SQLite file.
 type DB struct {
 	write *sql.DB // one connection: SQLite has one writer
@@ -63,7 +67,13 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 	// statement journal, to undo itself alone if it fails. By default SQLite spills that
 	// journal to a temporary file past 64 KiB: the writer's multi-row inserts and deletes did,
 	// at a system call a page. In memory it costs at most the pages of one statement.
-	write, err := openCounted(dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages), "temp_store(MEMORY)"), statements)
+	//
+	// A transaction that dirties more pages than the cache holds (2 MiB) writes some of them
+	// to the write-ahead log before it commits, and again when it changes them once more: a
+	// write of 100 changes fanned out to 100 webhooks did. Up to writerSpillPages the cache
+	// grows instead, for the length of the transaction.
+	write, err := openCounted(dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages),
+		"temp_store(MEMORY)", fmt.Sprintf("cache_spill(%d)", writerSpillPages)), statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

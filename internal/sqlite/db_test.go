@@ -35,15 +35,18 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
-// TestWriterJournalsStatementsInMemory: the writer's multi-row statements keep their
-// statement journals in memory (temp_store 2), not in temporary files.
-func TestWriterJournalsStatementsInMemory(t *testing.T) {
+// TestWriterKeepsTransactionsInMemory: the writer's multi-row statements keep their
+// statement journals in memory (temp_store 2), not in temporary files, and its transactions
+// spill dirty pages to the log only past 8192 of them, not past the 2 MiB cache.
+func TestWriterKeepsTransactionsInMemory(t *testing.T) {
 	db := storetest.OpenSQLite(t)
-	store, err := db.WritePragma(t.Context(), "temp_store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if store != 2 {
-		t.Errorf("the write connection's temp_store is %d, want 2 (MEMORY)", store)
+	for pragma, want := range map[string]int{"temp_store": 2, "cache_spill": 8192} {
+		got, err := db.WritePragma(t.Context(), pragma)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("the write connection's %s is %d, want %d", pragma, got, want)
+		}
 	}
 }
