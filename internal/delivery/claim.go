@@ -26,6 +26,7 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 			exclude = append(exclude, id)
 		}
 	}
+	ceiling := e.claimCeiling()
 	e.mu.Unlock()
 	if room <= 0 {
 		// Every slot is taken: the next completion wakes the loop.
@@ -57,7 +58,7 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 		}
 		return 0, false, err
 	}
-	e.adaptClaimLimit(candidates, len(claimed))
+	e.adaptClaimLimit(candidates, len(claimed), ceiling)
 	for _, r := range reqs {
 		e.start(sendCtx, r)
 	}
@@ -70,14 +71,29 @@ const minClaimLimit = 32
 // adaptClaimLimit sizes the next claim from this one. Reading candidates costs the database
 // work whether they are picked or not, and most go unpicked when the due work belongs to a few
 // webhooks at their concurrency limit; so the limit halves while less than a quarter of a full
-// claim is picked, and doubles, up to ClaimBatch, while most of it is.
-func (e *Engine) adaptClaimLimit(candidates, picked int) {
+// claim is picked, and doubles, up to ceiling, while most of it is.
+func (e *Engine) adaptClaimLimit(candidates, picked, ceiling int) {
 	switch {
 	case candidates == e.claimLimit && picked < candidates/4:
 		e.claimLimit = max(e.claimLimit/2, minClaimLimit)
 	case picked > candidates*3/4:
-		e.claimLimit = min(e.claimLimit*2, e.cfg.ClaimBatch)
+		e.claimLimit = min(e.claimLimit*2, ceiling)
+	case e.claimLimit > ceiling:
+		e.claimLimit = ceiling
 	}
+}
+
+// claimCeiling is the most candidates a claim may consider: ClaimBatch, or as many as fill
+// one request of every known webhook, up to four times ClaimBatch. Due deliveries come
+// interleaved across webhooks, one change after another, and a claim opens one request a
+// webhook: with 100 webhooks in batch mode at 100 events a request, a claim of 4,000 would
+// send requests of 40. Callers hold e.mu.
+func (e *Engine) claimCeiling() int {
+	fill := 0
+	for _, info := range e.hooks {
+		fill += max(1, info.hook.BatchSize)
+	}
+	return min(max(e.cfg.ClaimBatch, fill), 4*e.cfg.ClaimBatch)
 }
 
 // pick groups candidates into requests, at most room of them, within each webhook's free

@@ -55,7 +55,7 @@ type Config struct {
 	DisableAfter time.Duration // disable a webhook failing for this long
 	Retention    time.Duration // keep attempt records and old changes this long
 	Lease        time.Duration // a claim is another instance's to take after this
-	ClaimBatch   int           // the most candidates a claim considers; fewer while few are picked
+	ClaimBatch   int           // candidates a claim considers, more to fill batch requests; fewer while few are picked
 	MaxInFlight  int           // requests in flight at once in this process
 	Poll         time.Duration // the safety-net poll when no wake-up comes
 	AllowPrivate bool          // allow loopback and private destination addresses
@@ -324,6 +324,25 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	e.expire(ctx)
 	defer e.sendNotices(ctx)
 	for {
+		// The round's outcomes are gathered while it sends: a round may send more requests
+		// than the completions channel holds, since a success frees its slot before its
+		// outcome is written.
+		stop, gathered := make(chan struct{}), make(chan []shiftwire.Completion)
+		go func() {
+			var batch []shiftwire.Completion
+			for {
+				select {
+				case c := <-e.completions:
+					batch = append(batch, c)
+				case <-stop:
+					for len(e.completions) > 0 {
+						batch = append(batch, <-e.completions)
+					}
+					gathered <- batch
+					return
+				}
+			}
+		}()
 		claimed := 0
 		var claimErr error
 		for {
@@ -338,10 +357,8 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 			claimed += n
 		}
 		e.sends.Wait()
-		var batch []shiftwire.Completion
-		for len(e.completions) > 0 {
-			batch = append(batch, <-e.completions)
-		}
+		close(stop)
+		batch := <-gathered
 		if err := e.complete(ctx, batch); err != nil {
 			return err
 		}

@@ -76,7 +76,7 @@ func (e event) version() string {
 	return d.ChangeVersion
 }
 
-func newReceiver(t *testing.T, respond func(r received) int) *receiver {
+func newReceiver(t testing.TB, respond func(r received) int) *receiver {
 	rc := &receiver{respond: respond}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -107,7 +107,7 @@ func (rc *receiver) accepted() []received {
 
 // fixture is a store, a tenant, a clock and an engine over them.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	db     *sqlite.DB
 	clock  *clock
 	tenant *shiftwire.Tenant
@@ -133,7 +133,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newFixture(t *testing.T, cfg delivery.Config) *fixture {
+func newFixture(t testing.TB, cfg delivery.Config) *fixture {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
