@@ -83,9 +83,10 @@ func TestKeyNeverLeaks(t *testing.T) {
 // TestBatchRequestsFillUp: when webhooks in batch mode have more due than one request holds,
 // claims grow past ClaimBatch until every webhook's request is full. Due deliveries come
 // interleaved across the webhooks, so claims of ClaimBatch (40) candidates alone would send
-// requests of 10 to each of the 4 webhooks.
+// requests of 10 to each of the 4 webhooks. The concurrency is high enough that no webhook
+// is ever at its limit, so every claim takes from all four.
 func TestBatchRequestsFillUp(t *testing.T) {
-	f := newFixture(t, delivery.Config{ClaimBatch: 40})
+	f := newFixture(t, delivery.Config{ClaimBatch: 40, Concurrency: 64})
 	rc := newReceiver(t, nil)
 	for range 4 {
 		f.webhook(f.tenant, shiftwire.BreakDefinitions, rc.URL, func(w *shiftwire.Webhook) { w.BatchSize = 20 })

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
 )
@@ -26,7 +27,7 @@ func (e *Engine) claimAndSend(ctx, sendCtx context.Context) (int, bool, error) {
 			exclude = append(exclude, id)
 		}
 	}
-	ceiling := e.claimCeiling()
+	ceiling := e.claimCeiling(now)
 	e.mu.Unlock()
 	if room <= 0 {
 		// Every slot is taken: the next completion wakes the loop.
@@ -84,14 +85,17 @@ func (e *Engine) adaptClaimLimit(candidates, picked, ceiling int) {
 }
 
 // claimCeiling is the most candidates a claim may consider: ClaimBatch, or as many as fill
-// one request of every known webhook, up to four times ClaimBatch. Due deliveries come
-// interleaved across webhooks, one change after another, and a claim opens one request a
-// webhook: with 100 webhooks in batch mode at 100 events a request, a claim of 4,000 would
-// send requests of 40. Callers hold e.mu.
-func (e *Engine) claimCeiling() int {
+// one request of every webhook sent to lately, up to four times ClaimBatch. Due deliveries
+// come interleaved across webhooks, one change after another, and a claim opens one request
+// a webhook: with 100 webhooks in batch mode at 100 events a request, a claim of 4,000 would
+// send requests of 40. A webhook counts while its cached copy is fresh: one that is sent to
+// is read again every hookTTL, one deleted or idle drops out. Callers hold e.mu.
+func (e *Engine) claimCeiling(now time.Time) int {
 	fill := 0
 	for _, info := range e.hooks {
-		fill += max(1, info.hook.BatchSize)
+		if now.Sub(info.loadedAt) < hookTTL {
+			fill += max(1, info.hook.BatchSize)
+		}
 	}
 	return min(max(e.cfg.ClaimBatch, fill), 4*e.cfg.ClaimBatch)
 }

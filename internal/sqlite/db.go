@@ -23,8 +23,10 @@ import (
 var migrations embed.FS
 
 // writerSpillPages is how many pages a write transaction may hold in the cache before it
-// spills dirty ones to the write-ahead log: 32 MiB of 4 KiB pages, at most.
-const writerSpillPages = 8192
+// spills dirty ones to the write-ahead log: 2,048 pages of 4 KiB, about 16 MiB with the
+// allocator's rounding of each page and its header. A transaction larger than that spills as
+// before; a larger bound made such transactions slower.
+const writerSpillPages = 2048
 
 // DB is the Store on one SQLite file.
 type DB struct {
@@ -63,17 +65,12 @@ func Open(ctx context.Context, path string, sealer shiftwire.Sealer) (*DB, error
 		return "file:" + path + "?" + q.Encode()
 	}
 	statements := new(atomic.Int64)
-	// A statement that writes many rows inside a transaction keeps the pages it changes in a
-	// statement journal, to undo itself alone if it fails. By default SQLite spills that
-	// journal to a temporary file past 64 KiB: the writer's multi-row inserts and deletes did,
-	// at a system call a page. In memory it costs at most the pages of one statement.
-	//
 	// A transaction that dirties more pages than the cache holds (2 MiB) writes some of them
 	// to the write-ahead log before it commits, and again when it changes them once more: a
 	// write of 100 changes fanned out to 100 webhooks did. Up to writerSpillPages the cache
 	// grows instead, for the length of the transaction.
 	write, err := openCounted(dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages),
-		"temp_store(MEMORY)", fmt.Sprintf("cache_spill(%d)", writerSpillPages)), statements)
+		fmt.Sprintf("cache_spill(%d)", writerSpillPages)), statements)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

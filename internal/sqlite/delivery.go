@@ -197,7 +197,10 @@ func deleteLeased(ctx context.Context, tx *sql.Tx, byLease map[shiftwire.Lease][
 // attemptsPerInsert keeps a multi-row insert within SQLite's limit on parameters.
 const attemptsPerInsert = 64
 
-// insertAttempts records the attempts of completions, many rows to a statement.
+// insertAttempts records the attempts of completions, many rows to a statement. OR FAIL
+// rather than the default ABORT: a failure still fails the statement, and the transaction
+// with it, but SQLite then keeps no journal to undo the statement alone, which it writes
+// page by page to a temporary file.
 func insertAttempts(ctx context.Context, tx *sql.Tx, completions []shiftwire.Completion) error {
 	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	for len(completions) > 0 {
@@ -213,7 +216,7 @@ func insertAttempts(ctx context.Context, tx *sql.Tx, completions []shiftwire.Com
 				a.StatusCode, string(a.Outcome), a.Error, formatVersions(a.ChangeVersions), a.Attempt, nullMillis(a.NextAttemptAt),
 				string(headers), nonNil(a.RequestBody), nonNil(a.ResponseBody))
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
+		if _, err := tx.ExecContext(ctx, `INSERT OR FAIL INTO delivery_attempts (id, webhook_id, tenant_id, attempted_at, duration_ms,
 			status_code, outcome, error, change_versions, attempt, next_attempt_at, request_headers, request_body, response_body)
 			VALUES `+strings.TrimSuffix(strings.Repeat(row+",", n), ","), args...); err != nil {
 			return err
