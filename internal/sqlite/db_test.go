@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/shiftwire/shiftwire"
 	"github.com/shiftwire/shiftwire/internal/storetest"
@@ -48,5 +49,32 @@ func TestWriterKeepsTransactionsInMemory(t *testing.T) {
 		if got != want {
 			t.Errorf("the write connection's %s is %d, want %d", pragma, got, want)
 		}
+	}
+}
+
+// TestAttemptsInsertFailsWhole: attempt records are inserted OR FAIL, without a statement
+// journal; a failing row must still fail the batch and leave nothing written. (PostgreSQL
+// takes a repeated attempt id as already written, for a commit whose answer was lost.)
+func TestAttemptsInsertFailsWhole(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := t.Context()
+	now := time.Now()
+	attempt := func(id string) shiftwire.Completion {
+		return shiftwire.Completion{Succeeded: true, Attempt: shiftwire.Attempt{
+			ID: id, WebhookID: "hook", TenantID: 1, AttemptedAt: now, StatusCode: 200, Outcome: shiftwire.OutcomeSucceeded, Attempt: 1,
+		}}
+	}
+	first, second := shiftwire.NewID(now), shiftwire.NewID(now.Add(time.Millisecond))
+	if err := db.CompleteDeliveries(ctx, []shiftwire.Completion{attempt(first), attempt(second), attempt(first)}); err == nil {
+		t.Fatal("a batch repeating an attempt id was written")
+	}
+	if got, err := db.Attempts(ctx, 1, "hook", "", 10); err != nil || len(got) != 0 {
+		t.Fatalf("after the failed batch: %d attempts, %v; want none", len(got), err)
+	}
+	if err := db.CompleteDeliveries(ctx, []shiftwire.Completion{attempt(first), attempt(second)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Attempts(ctx, 1, "hook", "", 10); err != nil || len(got) != 2 {
+		t.Fatalf("after the batch: %d attempts, %v; want 2", len(got), err)
 	}
 }
